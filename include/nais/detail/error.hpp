@@ -1,0 +1,64 @@
+#pragma once
+#include <nais/detail/prologue.hpp>
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace nais {
+
+/// Thrown for invalid runtime input: sizes, parameters, NaN/inf values, malformed spaces.
+/// The message names what was wrong and where, e.g. "nais: theta(3,2) is NaN".
+class invalid_argument : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+namespace detail {
+
+template <class... Parts>
+[[noreturn]] inline void fail(const Parts&... parts) {
+    std::ostringstream os;
+    os << "nais: ";
+    (os << ... << parts);
+    throw invalid_argument(os.str());
+}
+
+template <class... Parts>
+inline void require(bool ok, const Parts&... parts) {
+    if (!ok) [[unlikely]]
+        fail(parts...);
+}
+
+inline const char* describe_non_finite(double v) { return std::isnan(v) ? "NaN" : "infinite"; }
+
+/// Checks every entry of an Eigen array/matrix is finite; names the first bad entry.
+/// `what` is the user's name for the array (e.g. "theta"); indices are (row,col) for 2-D
+/// arrays and (i) for vectors.
+template <class A>
+void require_finite(const A& a, const char* what) {
+    if (a.allFinite()) [[likely]]
+        return;
+    for (Eigen::Index c = 0; c < a.cols(); ++c)
+        for (Eigen::Index r = 0; r < a.rows(); ++r) {
+            const double v = static_cast<double>(a(r, c));
+            if (!std::isfinite(v)) {
+                if (a.cols() == 1)
+                    fail(what, "(", r, ") is ", describe_non_finite(v));
+                fail(what, "(", r, ",", c, ") is ", describe_non_finite(v));
+            }
+        }
+}
+
+template <class A>
+void require_shape(const A& a, Eigen::Index rows, Eigen::Index cols, const char* what) {
+    require(a.rows() == rows && a.cols() == cols, what, " must be ", rows, " x ", cols, ", got ",
+            a.rows(), " x ", a.cols());
+}
+
+}  // namespace detail
+}  // namespace nais

@@ -1,0 +1,41 @@
+// nais: header-only analytic models of neural architecture and implementation co-search.
+// The umbrella header; the layout follows the data flow of EDD (DAC 2020):
+//   space -> device model (per-op cost, resource) -> expectation stages (Eq. 2-5)
+//         -> network objectives (Eq. 6-10) -> loss (Eq. 1)
+#pragma once
+
+#define NAIS_INCLUDED_FROM_UMBRELLA
+
+#include <nais/version.hpp>
+
+// search space
+#include <nais/space/mbconv.hpp>
+#include <nais/space/static_space.hpp>
+#include <nais/space/runtime_space.hpp>
+#include <nais/space/search_space.hpp>
+#include <nais/space/default_space.hpp>
+
+// expression machinery
+#include <nais/expr/node.hpp>
+#include <nais/expr/leaf.hpp>
+#include <nais/expr/arithmetic.hpp>
+
+// sampling
+#include <nais/sampling/gumbel.hpp>
+#include <nais/sampling/gumbel_softmax.hpp>
+
+// device models
+#include <nais/device/fpga.hpp>
+
+// expectation stages (Eq. 2-5)
+#include <nais/stage/expectation.hpp>
+
+// network objectives (Eq. 6-10)
+#include <nais/objective/sum.hpp>
+#include <nais/objective/log_sum_exp.hpp>
+#include <nais/objective/resource_sharing.hpp>
+
+// loss (Eq. 1) and composed FPGA losses
+#include <nais/loss/budget_penalty.hpp>
+#include <nais/loss/edd_loss.hpp>
+#include <nais/loss/fpga_loss.hpp>
