@@ -59,14 +59,14 @@ Eigen::Array<T, S::bits_at_compile_time, 1> calibrate(const S& space, const F& f
 }
 
 /// Exact latency of one op under one bit-width and parallel factor (Eq. 11-12), in cycles.
-template <class T>
-T op_latency_exact(std::int64_t work, int bits, T pf, const calibration auto& latency_calibration = edd_latency_calibration{}) {
+template <class T, calibration F = edd_latency_calibration>
+T op_latency_exact(std::int64_t work, int bits, T pf, const F& latency_calibration = {}) {
     return static_cast<T>(latency_calibration(bits)) * static_cast<T>(work) * std::exp2(-pf);
 }
 
 /// Exact DSP count of one IP under one bit-width and parallel factor (Eq. 13).
-template <class T>
-T op_dsp_exact(int bits, T pf, const calibration auto& dsp_calibration = edd_dsp_calibration{}) {
+template <class T, calibration F = edd_dsp_calibration>
+T op_dsp_exact(int bits, T pf, const F& dsp_calibration = {}) {
     return static_cast<T>(dsp_calibration(bits)) * std::exp2(pf);
 }
 

@@ -142,6 +142,7 @@ public:
         backward_statements(std::make_index_sequence<sizeof...(Stmts)>{});
     }
     Result& result() noexcept { return result_; }
+    const Result& result() const noexcept { return result_; }
 
 private:
     template <std::size_t... I>

@@ -217,6 +217,10 @@ public:
     const phi_type& grad_phi() const noexcept { return s_.grad_phi; }
     const pf_type& grad_pf() const noexcept { return s_.grad_pf; }
     T grad_acc_loss() const noexcept { return s_.grad_acc; }  ///< dL/dAcc_loss = Perf_loss
+    /// dL/d(sampled op probabilities) and dL/d(sampled bit probabilities): the gradient at the
+    /// Gumbel-softmax outputs, e.g. to chain into a supernet that samples by itself.
+    const theta_type& grad_arch_probabilities() const noexcept { return s_.arch.adjoint; }
+    const phi_type& grad_quant_probabilities() const noexcept { return s_.quant.adjoint; }
 
     int num_blocks() const noexcept { return s_.n_blocks; }
     int num_ops() const noexcept { return s_.n_ops; }

@@ -1,0 +1,3 @@
+#include <nais/nais.hpp>
+#include <benchmark/benchmark.h>
+BENCHMARK_MAIN();

@@ -1,0 +1,15 @@
+# Runs COMMAND with INPUT on stdin; passes when it exits non-zero, prints exactly one line on
+# stderr and that line matches REGEX.
+execute_process(COMMAND ${COMMAND} INPUT_FILE ${INPUT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "expected a non-zero exit, got 0; stdout: ${out}")
+endif()
+string(STRIP "${err}" stripped)
+string(FIND "${stripped}" "\n" newline)
+if(NOT newline EQUAL -1)
+  message(FATAL_ERROR "expected a one-line message, got: ${err}")
+endif()
+if(NOT stripped MATCHES "${REGEX}")
+  message(FATAL_ERROR "message does not match '${REGEX}': ${err}")
+endif()
+message(STATUS "ok (exit ${rc}): ${stripped}")

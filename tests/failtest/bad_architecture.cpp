@@ -1,0 +1,5 @@
+#include <nais/nais.hpp>
+int main() {
+    nais::fpga::loss<nais::proxyless_space, double, int> l{nais::proxyless_space{}};
+    return l.num_blocks();
+}

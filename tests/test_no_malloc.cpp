@@ -1,0 +1,67 @@
+// Proves that forward + backward of the composed losses allocate nothing: Eigen's
+// EIGEN_RUNTIME_NO_MALLOC switch aborts on any Eigen heap allocation, and a replaced global
+// operator new counts every other allocation.
+#define EIGEN_RUNTIME_NO_MALLOC
+#include "fpga_checks.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace nais;
+
+namespace {
+runtime_space small_runtime() {
+    return runtime_space({{8, 16, 20, 20, 2}, {16, 16, 10, 10, 1}, {16, 24, 10, 10, 2}}, {{3, 4}, {5, 6}}, {4, 8, 16});
+}
+
+template <class Loss>
+void no_allocation(Loss& l) {
+    std::mt19937_64 rng(60);
+    nais_test::randomize(l, rng, true, false);
+    l.evaluate();  // warm up
+    for (bool hard : {false, true}) {
+        l.params.hard = hard;
+        const long before = allocations.load();
+        Eigen::internal::set_is_malloc_allowed(false);
+        l.evaluate();
+        l.evaluate();
+        Eigen::internal::set_is_malloc_allowed(true);
+        CHECK(allocations.load() == before);
+    }
+}
+}  // namespace
+
+TEST_CASE("recursive and pipelined losses allocate nothing per evaluation (static space)") {
+    fpga::recursive_loss<proxyless_space> r{proxyless_space{}};
+    fpga::pipelined_loss<proxyless_space> p{proxyless_space{}};
+    no_allocation(r);
+    no_allocation(p);
+}
+
+TEST_CASE("recursive and pipelined losses allocate nothing per evaluation (runtime space, dynamic arrays)") {
+    fpga::recursive_loss<runtime_space> r{small_runtime()};
+    fpga::pipelined_loss<runtime_space> p{small_runtime()};
+    no_allocation(r);
+    no_allocation(p);
+}
+
+TEST_CASE("the allocation counter does see allocations") {
+    const long before = allocations.load();
+    auto* v = new std::vector<int>(100);
+    delete v;
+    CHECK(allocations.load() > before);
+}

@@ -1,0 +1,283 @@
+// nais-eval's spec format: JSON in, JSON out. Kept out of the core headers (it needs
+// nlohmann-json); tests include it to check the tool in-process.
+#pragma once
+#include <nais/nais.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nais_eval {
+
+/// A malformed spec: one line naming the key and what was expected.
+class spec_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+using json = nlohmann::json;
+
+namespace detail {
+
+inline std::string type_name(const json& j) {
+    if (j.is_number())
+        return "number " + j.dump();
+    if (j.is_string())
+        return "string " + j.dump();
+    return std::string(j.type_name());
+}
+
+[[noreturn]] inline void fail(const std::string& key, const std::string& expected, const json& got) {
+    throw spec_error("key '" + key + "': expected " + expected + ", got " + type_name(got));
+}
+
+inline const json& require_key(const json& obj, const std::string& key, const std::string& path) {
+    const auto it = obj.find(key);
+    if (it == obj.end())
+        throw spec_error("key '" + path + "' is missing");
+    return *it;
+}
+
+inline double number(const json& j, const std::string& key) {
+    if (!j.is_number())
+        fail(key, "a finite number", j);
+    const double v = j.get<double>();
+    if (!std::isfinite(v))
+        fail(key, "a finite number", j);
+    return v;
+}
+
+inline int integer_at_least(const json& j, const std::string& key, int lo) {
+    if (!j.is_number_integer())
+        fail(key, "an integer >= " + std::to_string(lo), j);
+    const auto v = j.get<long long>();
+    if (v < lo || v > 1'000'000'000)
+        fail(key, "an integer >= " + std::to_string(lo) + " (and <= 1e9)", j);
+    return static_cast<int>(v);
+}
+
+inline const json& array_of(const json& j, const std::string& key, std::size_t n, const std::string& what) {
+    if (!j.is_array())
+        fail(key, "an array of " + std::to_string(n) + " " + what, j);
+    if (j.size() != n)
+        throw spec_error("key '" + key + "': expected an array of " + std::to_string(n) + " " + what + ", got " +
+                         std::to_string(j.size()) + " entries");
+    return j;
+}
+
+/// Reads a nested list of the given shape into `put(flat_index_tuple, value)`.
+template <class Put>
+void read_nested(const json& j, const std::string& key, const std::vector<std::size_t>& shape, std::size_t level,
+                 std::vector<std::size_t>& index, Put&& put) {
+    const bool leaf = level + 1 == shape.size();
+    const json& a = array_of(j, key, shape[level], leaf ? "numbers" : "arrays");
+    for (std::size_t k = 0; k < shape[level]; ++k) {
+        index[level] = k;
+        const std::string sub = key + "[" + std::to_string(k) + "]";
+        if (leaf)
+            put(index, number(a[k], sub));
+        else
+            read_nested(a[k], sub, shape, level + 1, index, put);
+    }
+}
+
+template <class Put>
+void read_tensor(const json& j, const std::string& key, const std::vector<std::size_t>& shape, Put&& put) {
+    std::vector<std::size_t> index(shape.size());
+    read_nested(j, key, shape, 0, index, put);
+}
+
+inline nais::runtime_space read_space(const json& spec) {
+    const json& blocks = require_key(spec, "blocks", "blocks");
+    if (!blocks.is_array() || blocks.empty())
+        fail("blocks", "a non-empty array of {cin, cout, h, w, stride}", blocks);
+    std::vector<nais::block> b;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        const std::string p = "blocks[" + std::to_string(i) + "]";
+        const json& x = blocks[i];
+        if (!x.is_object())
+            fail(p, "an object {cin, cout, h, w, stride}", x);
+        b.push_back({integer_at_least(require_key(x, "cin", p + ".cin"), p + ".cin", 1),
+                     integer_at_least(require_key(x, "cout", p + ".cout"), p + ".cout", 1),
+                     integer_at_least(require_key(x, "h", p + ".h"), p + ".h", 1),
+                     integer_at_least(require_key(x, "w", p + ".w"), p + ".w", 1),
+                     integer_at_least(require_key(x, "stride", p + ".stride"), p + ".stride", 1)});
+    }
+    const json& ops = require_key(spec, "ops", "ops");
+    if (!ops.is_array() || ops.empty())
+        fail("ops", "a non-empty array of {kernel, expand}", ops);
+    std::vector<nais::mbconv> o;
+    for (std::size_t m = 0; m < ops.size(); ++m) {
+        const std::string p = "ops[" + std::to_string(m) + "]";
+        if (!ops[m].is_object())
+            fail(p, "an object {kernel, expand}", ops[m]);
+        o.push_back({integer_at_least(require_key(ops[m], "kernel", p + ".kernel"), p + ".kernel", 1),
+                     integer_at_least(require_key(ops[m], "expand", p + ".expand"), p + ".expand", 1)});
+    }
+    const json& bits = require_key(spec, "bits", "bits");
+    if (!bits.is_array() || bits.empty())
+        fail("bits", "a non-empty array of bit-widths in 1..32", bits);
+    std::vector<int> q;
+    for (std::size_t k = 0; k < bits.size(); ++k)
+        q.push_back(integer_at_least(bits[k], "bits[" + std::to_string(k) + "]", 1));
+    try {
+        return nais::runtime_space(std::move(b), std::move(o), std::move(q));
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+}
+
+inline json to_json_2d(const auto& a) {  // N x M array -> nested list
+    json out = json::array();
+    for (Eigen::Index r = 0; r < a.rows(); ++r) {
+        json row = json::array();
+        for (Eigen::Index c = 0; c < a.cols(); ++c)
+            row.push_back(static_cast<double>(a(r, c)));
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+inline json to_json_1d(const auto& a) {
+    json out = json::array();
+    for (Eigen::Index k = 0; k < a.size(); ++k)
+        out.push_back(static_cast<double>(a(k)));
+    return out;
+}
+
+template <class Arch>
+json evaluate_fpga(const json& spec, const nais::runtime_space& space) {
+    using loss_t = nais::fpga::loss<nais::runtime_space, double, Arch>;
+    auto l = std::make_unique<loss_t>(space);
+    const std::size_t n = static_cast<std::size_t>(space.num_blocks()), m = static_cast<std::size_t>(space.num_ops()),
+                      q = static_cast<std::size_t>(space.num_bits());
+    constexpr bool shared = loss_t::shared;
+    const std::vector<std::size_t> theta_shape{n, m};
+    const std::vector<std::size_t> phi_shape = shared ? std::vector<std::size_t>{m, q} : std::vector<std::size_t>{n, m, q};
+    const std::vector<std::size_t> pf_shape = shared ? std::vector<std::size_t>{m} : std::vector<std::size_t>{n, m};
+    auto put_theta = [](auto& a) { return [&a](const std::vector<std::size_t>& i, double v) { a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v; }; };
+    auto put_phi = [n](auto& a) {
+        return [&a, n](const std::vector<std::size_t>& i, double v) {
+            if constexpr (shared)
+                a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v;
+            else
+                a(Eigen::Index(i[0] + n * i[1]), Eigen::Index(i[2])) = v;  // row i + N*m
+        };
+    };
+    read_tensor(require_key(spec, "theta", "theta"), "theta", theta_shape, put_theta(l->theta()));
+    read_tensor(require_key(spec, "phi", "phi"), "phi", phi_shape, put_phi(l->phi()));
+    read_tensor(require_key(spec, "pf", "pf"), "pf", pf_shape, [&](const std::vector<std::size_t>& i, double v) {
+        if constexpr (shared)
+            l->pf()(Eigen::Index(i[0])) = v;
+        else
+            l->pf()(Eigen::Index(i[0]), Eigen::Index(i[1])) = v;
+    });
+    if (const auto g = spec.find("gumbel"); g != spec.end() && !g->is_null()) {
+        if (!g->is_object())
+            fail("gumbel", "an object {theta, phi}", *g);
+        read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", theta_shape, put_theta(l->theta_noise()));
+        read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", phi_shape, put_phi(l->phi_noise()));
+    }
+    auto& p = l->params;
+    p.tau = number(require_key(spec, "tau", "tau"), "tau");
+    if (const auto h = spec.find("hard"); h != spec.end()) {
+        if (!h->is_boolean())
+            fail("hard", "true or false", *h);
+        p.hard = h->get<bool>();
+    }
+    p.alpha = number(require_key(spec, "alpha", "alpha"), "alpha");
+    p.beta = number(require_key(spec, "beta", "beta"), "beta");
+    p.C = number(require_key(spec, "C", "C"), "C");
+    p.res_ub = number(require_key(spec, "res_ub", "res_ub"), "res_ub");
+    p.acc_loss = number(require_key(spec, "acc_loss", "acc_loss"), "acc_loss");
+    if (const auto s = spec.find("lse_smoothness"); s != spec.end())
+        p.lse_smoothness = number(*s, "lse_smoothness");
+    try {
+        l->evaluate();
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+    json grad;
+    grad["theta"] = to_json_2d(l->grad_theta());
+    if constexpr (shared) {
+        grad["phi"] = to_json_2d(l->grad_phi());
+        grad["pf"] = to_json_1d(l->grad_pf());
+    } else {
+        json phi = json::array();
+        for (std::size_t i = 0; i < n; ++i) {
+            json row = json::array();
+            for (std::size_t k = 0; k < m; ++k)
+                row.push_back(to_json_1d(l->grad_phi().row(Eigen::Index(i + n * k)).transpose()));
+            phi.push_back(std::move(row));
+        }
+        grad["phi"] = std::move(phi);
+        grad["pf"] = to_json_2d(l->grad_pf());
+    }
+    grad["acc_loss"] = l->grad_acc_loss();
+    json out;
+    out["loss"] = l->value();
+    out["perf_loss"] = l->perf_loss();
+    out["res"] = l->res();
+    out["penalty"] = l->penalty();
+    out["perf_blocks"] = to_json_1d(l->perf_blocks());
+    out["grad"] = std::move(grad);
+    return out;
+}
+
+}  // namespace detail
+
+/// Evaluates a spec (see README: nais-eval) and returns the output document.
+inline json evaluate_spec(const json& spec) {
+    if (!spec.is_object())
+        throw spec_error("the spec must be a JSON object, got " + detail::type_name(spec));
+    const json& device = detail::require_key(spec, "device", "device");
+    if (!device.is_string())
+        detail::fail("device", "\"fpga-recursive\" or \"fpga-pipelined\"", device);
+    const std::string d = device.get<std::string>();
+    if (d != "fpga-recursive" && d != "fpga-pipelined")
+        detail::fail("device", "\"fpga-recursive\" or \"fpga-pipelined\"", device);
+    const nais::runtime_space space = detail::read_space(spec);
+    return d == "fpga-recursive" ? detail::evaluate_fpga<nais::fpga::recursive>(spec, space)
+                                 : detail::evaluate_fpga<nais::fpga::pipelined>(spec, space);
+}
+
+namespace detail {
+/// The key whose value encloses byte `pos` of `text` (the last "key": before it), or "".
+inline std::string key_before(const std::string& text, std::size_t pos) {
+    pos = std::min(pos, text.size());
+    for (std::size_t colon = text.rfind(':', pos); colon != std::string::npos && colon > 0;
+         colon = text.rfind(':', colon - 1)) {
+        std::size_t end = colon;
+        while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1])))
+            --end;
+        if (end == 0 || text[end - 1] != '"')
+            continue;
+        const std::size_t begin = text.rfind('"', end - 2);
+        if (begin != std::string::npos)
+            return text.substr(begin + 1, end - 2 - begin);
+    }
+    return "";
+}
+}  // namespace detail
+
+/// Parses text and evaluates it; malformed JSON becomes a spec_error too, naming the key whose
+/// value could not be read (JSON has no NaN or Infinity, so such a value lands here).
+inline json evaluate_text(const std::string& text) {
+    json spec;
+    try {
+        spec = json::parse(text);
+    } catch (const json::parse_error& e) {
+        const std::string key = detail::key_before(text, e.byte == 0 ? 0 : e.byte - 1);
+        throw spec_error("malformed JSON" + (key.empty() ? std::string() : " in the value of key '" + key + "'") +
+                         " (expected finite numbers; JSON has no NaN or Infinity): " + e.what());
+    }
+    return evaluate_spec(spec);
+}
+
+}  // namespace nais_eval
