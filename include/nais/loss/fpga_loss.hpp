@@ -185,6 +185,8 @@ public:
     const theta_type& theta() const noexcept { return s_.theta; }
     const phi_type& phi() const noexcept { return s_.phi; }
     const pf_type& pf() const noexcept { return s_.pf; }
+    const theta_type& theta_noise() const noexcept { return s_.theta_noise; }
+    const phi_type& phi_noise() const noexcept { return s_.phi_noise; }
 
     /// Validates the inputs and evaluates the loss (no gradients).
     T forward() {

@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/detail/math.hpp>
 #include <nais/expr/node.hpp>
 
 #include <cmath>
@@ -14,7 +15,8 @@ namespace nais {
 /// evaluated stably as max + mu * log sum_i exp((x_i - max) / mu), so huge latencies neither
 /// overflow nor lose the maximum. mu = 1 is EDD's formula; a larger mu smooths the maximum
 /// for inputs measured in large units (cycles). Bounds: max <= LSE_mu <= max + mu * log N.
-/// The gradient is the softmax weights exp((x_i - LSE) / mu), which sum to 1.
+/// The gradient is the softmax weights exp((x_i - LSE) / mu), which sum to 1 (weights below
+/// eps^2 are flushed to 0, see detail::negligible_exponent).
 template <expr::array_expression X>
 class log_sum_exp_node : public expr::node<log_sum_exp_node<X>> {
     using input_type = expr::value_t<X>;
@@ -32,7 +34,7 @@ public:
         detail::require(mu > 0 && std::isfinite(mu), "log_sum_exp: smoothness must be finite and > 0, got ", mu);
         const input_type& x = x_.forward();
         const scalar_type mx = x.maxCoeff();
-        w_ = ((x - mx) / mu).exp();
+        w_ = detail::flushed_exp(((x - mx) / mu).eval());
         const scalar_type s = w_.sum();  // in [1, N]
         w_ /= s;
         out_ = mx + mu * std::log(s);

@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/detail/math.hpp>
 #include <nais/expr/node.hpp>
 
 #include <cmath>
@@ -14,7 +15,8 @@ namespace nais {
 /// with Gumbel noise g (a view, or none for zero noise) and temperature tau > 0. The soft
 /// variant returns y; the hard (straight-through) variant returns one_hot(argmax y) in the
 /// forward pass and differentiates through y in the backward pass. Softmax subtracts the row
-/// maximum first, so any finite logits and any tau > 0 give finite probabilities.
+/// maximum first, so any finite logits and any tau > 0 give finite probabilities; probabilities
+/// below eps^2 of the row maximum are flushed to 0 (detail::negligible_exponent).
 template <expr::array_expression Logits>
 class gumbel_softmax_node : public expr::node<gumbel_softmax_node<Logits>> {
 public:
@@ -45,7 +47,7 @@ public:
             soft_ = x * inv_tau;
         row_ = soft_.rowwise().maxCoeff();
         soft_.colwise() -= row_;
-        soft_ = soft_.exp();
+        soft_ = detail::flushed_exp(soft_);  // stable: every exponent <= 0, the row max's is 0
         row_ = soft_.rowwise().sum();
         soft_.colwise() /= row_;
         hard_now_ = hard_.get();
