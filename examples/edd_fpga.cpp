@@ -11,21 +11,35 @@ namespace {
 
 template <class Loss>
 void report(const char* title, Loss& edd, double budget) {
+    const nais::proxyless_space space;
     edd.evaluate();
     std::printf("== %s ==\n", title);
     std::printf("  loss L        = %.6g   (Eq. 1)\n", edd.value());
     std::printf("  Perf_loss     = %.6g   (alpha = %.3g)\n", edd.perf_loss(), edd.params.alpha);
-    std::printf("  RES           = %.1f DSPs of %.0f   penalty beta*C^(RES-RES_ub) = %.4g\n", edd.res(), budget,
+    std::printf("  RES           = %.1f DSPs of %.0f; penalty beta*C^(RES-RES_ub) = %.4g\n", edd.res(), budget,
                 edd.penalty());
     std::printf("  dL/dAcc_loss  = %.6g   (= Perf_loss; chain this into your supernet)\n", edd.grad_acc_loss());
-    std::printf("  %-6s %14s %14s %14s\n", "block", "Perf_i cycles", "|dL/dtheta_i|", "dL/dpf (row)");
+    std::printf("  %-5s %-22s %14s %14s %14s\n", "block", "cin->cout @h, stride", "Perf_i cycles", "|dL/dtheta_i|",
+                Loss::shared ? "" : "sum_m dL/dpf");
     for (int i = 0; i < edd.num_blocks(); ++i) {
-        const double pf_grad = Loss::shared ? (i < edd.num_ops() ? edd.grad_pf()(i) : NAN) : edd.grad_pf().row(i).sum();
-        std::printf("  %-6d %14.0f %14.4g %14.4g\n", i, edd.perf_blocks()(i), edd.grad_theta().row(i).matrix().norm(),
-                    pf_grad);
+        const nais::block b = space.block_at(i);
+        char shape[32];
+        std::snprintf(shape, sizeof shape, "%d->%d @%d, s%d", b.cin, b.cout, b.h, b.stride);
+        std::printf("  %-5d %-22s %14.0f %14.4g", i, shape, edd.perf_blocks()(i), edd.grad_theta().row(i).matrix().norm());
+        if constexpr (!Loss::shared)
+            std::printf(" %14.4g", edd.grad_pf().row(i).sum());
+        std::printf("\n");
     }
-    std::printf("  dL/dphi: %s rows, |dL/dphi| = %.4g; sum dL/dpf = %.4g\n\n", Loss::shared ? "M" : "N*M",
-                edd.grad_phi().matrix().norm(), edd.grad_pf().sum());
+    if constexpr (Loss::shared) {
+        std::printf("  %-5s %-10s %8s %14s %26s\n", "IP m", "op (k, e)", "pf", "dL/dpf", "P(4 / 8 / 16 bits)");
+        for (int m = 0; m < edd.num_ops(); ++m) {
+            const auto& pq = edd.quant_probabilities();
+            std::printf("  %-5d (%d, %d)     %8.3f %14.4g %10.3f %6.3f %6.3f\n", m, space.op_at(m).kernel,
+                        space.op_at(m).expand, edd.pf()(m), edd.grad_pf()(m), pq(m, 0), pq(m, 1), pq(m, 2));
+        }
+    }
+    std::printf("  |dL/dphi| = %.4g over %s rows x 3 bit-widths; sum dL/dpf = %.4g\n\n", edd.grad_phi().matrix().norm(),
+                Loss::shared ? "M = 9" : "N*M = 180", edd.grad_pf().sum());
 }
 
 }  // namespace
@@ -44,7 +58,7 @@ int main() {
         edd.pf().setConstant(std::log2(budget / M));  // EDD Sec. 5: p0 = log(RES_ub / M)
         edd.forward();
         edd.params.alpha = 1.0 / edd.perf_loss();  // alpha brings Perf_loss to ~1, Acc_loss's magnitude
-        report("recursive FPGA (ZCU102-like, 2520 DSPs; column dL/dpf lists the M shared IPs)", edd, budget);
+        report("recursive FPGA (ZCU102-like, 2520 DSPs; M = 9 shared IPs)", edd, budget);
     }
     {  // pipelined FPGA, ZC706-like budget: one IP per (block, op) (Eq. 7-8)
         nais::fpga::pipelined_loss<space> edd{space{}};
