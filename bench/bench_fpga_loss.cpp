@@ -19,24 +19,10 @@ namespace {
 
 using space_t = nais::proxyless_space;
 
-nais::runtime_space runtime_default() {
-    constexpr space_t s;
-    std::vector<nais::block> b;
-    std::vector<nais::mbconv> o;
-    std::vector<int> q;
-    for (int i = 0; i < s.num_blocks(); ++i)
-        b.push_back(s.block_at(i));
-    for (int m = 0; m < s.num_ops(); ++m)
-        o.push_back(s.op_at(m));
-    for (int k = 0; k < s.num_bits(); ++k)
-        q.push_back(s.bit_width(k));
-    return nais::runtime_space(b, o, q);
-}
-
 template <class Space>
 Space make_space() {
     if constexpr (std::is_same_v<Space, nais::runtime_space>)
-        return runtime_default();
+        return nais::to_runtime_space(space_t{});
     else
         return Space{};
 }

@@ -6,17 +6,6 @@ using namespace nais_test;
 
 namespace {
 
-runtime_space runtime_copy_of_default() {
-    constexpr proxyless_space st;
-    std::vector<block> b;
-    std::vector<mbconv> o;
-    for (int i = 0; i < st.num_blocks(); ++i)
-        b.push_back(st.block_at(i));
-    for (int m = 0; m < st.num_ops(); ++m)
-        o.push_back(st.op_at(m));
-    return runtime_space(b, o, {4, 8, 16});
-}
-
 runtime_space random_space(std::mt19937_64& rng) {
     std::uniform_int_distribution<int> nb(1, 6), no(1, 5), ch(1, 64), hw(1, 32), st(1, 3), k(1, 7), e(1, 6);
     std::vector<block> b(static_cast<std::size_t>(nb(rng)));
@@ -36,7 +25,7 @@ template <class Arch>
 void same_as_static() {
     std::mt19937_64 rng(30);
     fpga::loss<proxyless_space, double, Arch> st{proxyless_space{}};
-    fpga::loss<runtime_space, double, Arch> rt{runtime_copy_of_default()};
+    fpga::loss<runtime_space, double, Arch> rt{to_runtime_space(proxyless_space{})};
     static_assert(decltype(rt)::N == Eigen::Dynamic);
     for (int r = 0; r < 5; ++r) {
         randomize(st, rng, true, r % 2 == 0);

@@ -57,14 +57,10 @@ TEST_CASE("the default space is EDD's 20 x 9 x 3 ProxylessNAS skeleton") {
 
 TEST_CASE("a runtime space computes the same work as the static one") {
     constexpr nais::proxyless_space st;
-    std::vector<block> blocks;
-    std::vector<mbconv> ops;
-    for (int i = 0; i < st.num_blocks(); ++i)
-        blocks.push_back(st.block_at(i));
-    for (int m = 0; m < st.num_ops(); ++m)
-        ops.push_back(st.op_at(m));
-    const nais::runtime_space rt(blocks, ops, {4, 8, 16});
+    const nais::runtime_space rt = nais::to_runtime_space(st);
     REQUIRE(rt.num_blocks() == 20);
+    REQUIRE(rt.num_bits() == 3);
+    CHECK(rt.bit_width(1) == 8);
     for (int i = 0; i < 20; ++i)
         for (int m = 0; m < 9; ++m)
             CHECK(rt.work(i, m) == st.work(i, m));

@@ -2,11 +2,13 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/space/mbconv.hpp>
+#include <nais/space/runtime_space.hpp>
 
 #include <Eigen/Core>
 
 #include <concepts>
 #include <cstdint>
+#include <vector>
 
 namespace nais {
 
@@ -38,6 +40,22 @@ Eigen::Array<T, S::blocks_at_compile_time, S::ops_at_compile_time> work_array(co
         for (int m = 0; m < s.num_ops(); ++m)
             w(i, m) = static_cast<T>(s.work(i, m));
     return w;
+}
+
+/// The same space with its sizes known only at run time (e.g. to compare code paths, or to
+/// extend a compile-time space from a file).
+template <search_space S>
+runtime_space to_runtime_space(const S& s) {
+    std::vector<block> blocks;
+    std::vector<mbconv> ops;
+    std::vector<int> bits;
+    for (int i = 0; i < s.num_blocks(); ++i)
+        blocks.push_back(s.block_at(i));
+    for (int m = 0; m < s.num_ops(); ++m)
+        ops.push_back(s.op_at(m));
+    for (int q = 0; q < s.num_bits(); ++q)
+        bits.push_back(s.bit_width(q));
+    return runtime_space(std::move(blocks), std::move(ops), std::move(bits));
 }
 
 }  // namespace nais
