@@ -1,6 +1,20 @@
 // Proves that forward + backward of the composed losses allocate nothing: Eigen's
 // EIGEN_RUNTIME_NO_MALLOC switch aborts on any Eigen heap allocation, and a replaced global
 // operator new counts every other allocation.
+//
+// EIGEN_RUNTIME_NO_MALLOC reports through eigen_assert, which NDEBUG (Release) would compile
+// out, and Eigen allocates with malloc, which operator new never sees. So this TU routes
+// eigen_assert to an exception in every build type, and a control case below proves that a
+// forbidden Eigen allocation is caught.
+#include <stdexcept>
+struct eigen_assertion : std::logic_error {
+    using std::logic_error::logic_error;
+};
+#define eigen_assert(x)                                              \
+    do {                                                             \
+        if (!(x))                                                    \
+            throw eigen_assertion("eigen_assert failed: " #x);       \
+    } while (false)
 #define EIGEN_RUNTIME_NO_MALLOC
 #include "fpga_checks.hpp"
 
@@ -39,8 +53,8 @@ void no_allocation(Loss& l) {
         l.params.hard = hard;
         const long before = allocations.load();
         Eigen::internal::set_is_malloc_allowed(false);
-        l.evaluate();
-        l.evaluate();
+        CHECK_NOTHROW(l.evaluate());
+        CHECK_NOTHROW(l.evaluate());
         Eigen::internal::set_is_malloc_allowed(true);
         CHECK(allocations.load() == before);
     }
@@ -61,7 +75,13 @@ TEST_CASE("recursive and pipelined losses allocate nothing per evaluation (runti
     no_allocation(p);
 }
 
-TEST_CASE("the allocation counter does see allocations") {
+TEST_CASE("control: a forbidden Eigen allocation is caught in this build type") {
+    Eigen::internal::set_is_malloc_allowed(false);
+    CHECK_THROWS_AS(Eigen::ArrayXd(64), eigen_assertion);
+    Eigen::internal::set_is_malloc_allowed(true);
+}
+
+TEST_CASE("control: the allocation counter does see allocations") {
     const long before = allocations.load();
     auto* v = new std::vector<int>(100);
     delete v;

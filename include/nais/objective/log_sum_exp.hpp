@@ -34,7 +34,8 @@ public:
         detail::require(mu > 0 && std::isfinite(mu), "log_sum_exp: smoothness must be finite and > 0, got ", mu);
         const input_type& x = x_.forward();
         const scalar_type mx = x.maxCoeff();
-        w_ = detail::flushed_exp(((x - mx) / mu).eval());
+        w_ = (x - mx) / mu;
+        w_ = detail::flushed_exp(w_);  // coefficient-wise, so reading w_ while writing it is safe
         const scalar_type s = w_.sum();  // in [1, N]
         w_ /= s;
         out_ = mx + mu * std::log(s);

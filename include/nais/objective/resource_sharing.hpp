@@ -30,6 +30,7 @@ public:
         detail::require(r_.value().size() == p_.value().cols(), "resource_sharing: ", r_.value().size(),
                         " shared resources but ", p_.value().cols(), " op types");
         share_.resize(p_.value().cols());
+        dshare_.resize(p_.value().cols());
         gp_.resize(p_.value().rows(), p_.value().cols());
         gr_.resize(p_.value().cols());
     }
@@ -42,7 +43,8 @@ public:
     /// dres[m] = s * tanh(u_m),  dP[i,m] = s * (1 - tanh^2(u_m)) * res[m]
     void backward(const value_type& seed) {
         gr_ = seed * share_.transpose();
-        gp_.rowwise() = seed * (scalar_type(1) - share_.square()) * r_.value().transpose();
+        dshare_ = seed * (scalar_type(1) - share_.square()) * r_.value().transpose();
+        gp_.rowwise() = dshare_;  // broadcasting a stored row: no temporary
         p_.backward(gp_);
         r_.backward(gr_);
     }
@@ -53,7 +55,7 @@ private:
     Probs p_;
     Res r_;
     scalar_type out_{};
-    share_type share_;
+    share_type share_, dshare_;
     probs_type gp_;
     res_type gr_;
 };
