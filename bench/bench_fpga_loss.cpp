@@ -85,12 +85,19 @@ double seconds_per_call(F&& f, int calls) {
     return best;
 }
 
+/// A loss over the default space (static or runtime) at the benchmark's mid-search point.
+template <class Space, class T, class Arch>
+std::unique_ptr<nais::fpga::loss<Space, T, Arch>> make_loss(const Space& s) {
+    auto l = std::make_unique<nais::fpga::loss<Space, T, Arch>>(s);
+    init(*l);
+    return l;
+}
+
 template <class Space, class T, class Arch>
 void bm_forward_backward(benchmark::State& state) {
     using loss_t = nais::fpga::loss<Space, T, Arch>;
     const Space s = make_space<Space>();
-    auto l = std::make_unique<loss_t>(s);
-    init(*l);
+    auto l = make_loss<Space, T, Arch>(s);
     nais_bench::fused<loss_t> f(s);
     verify(*l, f, "forward+backward");
     for (auto _ : state)
@@ -105,10 +112,7 @@ void bm_forward_backward(benchmark::State& state) {
 
 template <class Space, class T, class Arch>
 void bm_forward(benchmark::State& state) {
-    using loss_t = nais::fpga::loss<Space, T, Arch>;
-    const Space s = make_space<Space>();
-    auto l = std::make_unique<loss_t>(s);
-    init(*l);
+    auto l = make_loss<Space, T, Arch>(make_space<Space>());
     for (auto _ : state)
         benchmark::DoNotOptimize(l->forward());
     const double elements = static_cast<double>(l->num_blocks()) * l->num_ops() * l->num_bits();

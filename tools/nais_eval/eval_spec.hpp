@@ -93,6 +93,12 @@ void read_tensor(const json& j, const std::string& key, const std::vector<std::s
     read_nested(j, key, shape, 0, index, put);
 }
 
+/// Field `name` of object `obj` at key path `path`: present, an integer >= 1.
+inline int positive_field(const json& obj, const std::string& path, const char* name) {
+    const std::string key = path + "." + name;
+    return integer_at_least(require_key(obj, name, key), key, 1);
+}
+
 inline nais::runtime_space read_space(const json& spec) {
     const json& blocks = require_key(spec, "blocks", "blocks");
     if (!blocks.is_array() || blocks.empty())
@@ -103,11 +109,8 @@ inline nais::runtime_space read_space(const json& spec) {
         const json& x = blocks[i];
         if (!x.is_object())
             fail(p, "an object {cin, cout, h, w, stride}", x);
-        b.push_back({integer_at_least(require_key(x, "cin", p + ".cin"), p + ".cin", 1),
-                     integer_at_least(require_key(x, "cout", p + ".cout"), p + ".cout", 1),
-                     integer_at_least(require_key(x, "h", p + ".h"), p + ".h", 1),
-                     integer_at_least(require_key(x, "w", p + ".w"), p + ".w", 1),
-                     integer_at_least(require_key(x, "stride", p + ".stride"), p + ".stride", 1)});
+        b.push_back({positive_field(x, p, "cin"), positive_field(x, p, "cout"), positive_field(x, p, "h"),
+                     positive_field(x, p, "w"), positive_field(x, p, "stride")});
     }
     const json& ops = require_key(spec, "ops", "ops");
     if (!ops.is_array() || ops.empty())
@@ -117,8 +120,7 @@ inline nais::runtime_space read_space(const json& spec) {
         const std::string p = "ops[" + std::to_string(m) + "]";
         if (!ops[m].is_object())
             fail(p, "an object {kernel, expand}", ops[m]);
-        o.push_back({integer_at_least(require_key(ops[m], "kernel", p + ".kernel"), p + ".kernel", 1),
-                     integer_at_least(require_key(ops[m], "expand", p + ".expand"), p + ".expand", 1)});
+        o.push_back({positive_field(ops[m], p, "kernel"), positive_field(ops[m], p, "expand")});
     }
     const json& bits = require_key(spec, "bits", "bits");
     if (!bits.is_array() || bits.empty())
