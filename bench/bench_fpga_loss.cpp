@@ -5,6 +5,7 @@
 #include <nais/nais.hpp>
 
 #include "fused_baseline.hpp"
+#include "timing.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -71,20 +72,6 @@ void verify(Loss& l, Fused& f, const char* what) {
         }
 }
 
-/// Median-free, simple in-process timing of the baseline: best of 5 batches.
-template <class F>
-double seconds_per_call(F&& f, int calls) {
-    double best = 1e30;
-    for (int rep = 0; rep < 5; ++rep) {
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int k = 0; k < calls; ++k)
-            f();
-        const auto t1 = std::chrono::steady_clock::now();
-        best = std::min(best, std::chrono::duration<double>(t1 - t0).count() / calls);
-    }
-    return best;
-}
-
 /// A loss over the default space (static or runtime) at the benchmark's mid-search point.
 template <class Space, class T, class Arch>
 std::unique_ptr<nais::fpga::loss<Space, T, Arch>> make_loss(const Space& s) {
@@ -102,8 +89,8 @@ void bm_forward_backward(benchmark::State& state) {
     verify(*l, f, "forward+backward");
     for (auto _ : state)
         benchmark::DoNotOptimize(l->evaluate());
-    const double lib = seconds_per_call([&] { benchmark::DoNotOptimize(l->evaluate()); }, 2000);
-    const double base = seconds_per_call([&] { benchmark::DoNotOptimize(f.evaluate(*l).loss); }, 2000);
+    const double lib = nais_bench::seconds_per_call([&] { benchmark::DoNotOptimize(l->evaluate()); }, 2000);
+    const double base = nais_bench::seconds_per_call([&] { benchmark::DoNotOptimize(f.evaluate(*l).loss); }, 2000);
     const double elements = static_cast<double>(l->num_blocks()) * l->num_ops() * l->num_bits();
     state.counters["vs_fused"] = lib / base;  // < 1: the library is faster than the hand-fused loop
     state.counters["fused_ns"] = base * 1e9;

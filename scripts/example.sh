@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds and runs the main example (the EDD loss and gradients for both FPGA architectures).
+# Builds and runs the examples: the EDD loss and gradients for both FPGA architectures, then a
+# complete co-search for each (recursive on a ZCU102-like budget, pipelined on a ZC706-like one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target edd_fpga
+cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined
 "$build/examples/edd_fpga"
+"$build/examples/co_search_recursive"
+"$build/examples/co_search_pipelined"

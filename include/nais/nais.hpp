@@ -1,7 +1,7 @@
 // nais: header-only analytic models of neural architecture and implementation co-search.
 // The umbrella header; the layout follows the data flow of EDD (DAC 2020):
 //   space -> device model (per-op cost, resource) -> expectation stages (Eq. 2-5)
-//         -> network objectives (Eq. 6-10) -> loss (Eq. 1)
+//         -> network objectives (Eq. 6-10) -> loss (Eq. 1) -> search driver (Sec. 5)
 #pragma once
 
 #define NAIS_INCLUDED_FROM_UMBRELLA
@@ -26,6 +26,8 @@
 
 // device models
 #include <nais/device/fpga.hpp>
+#include <nais/device/fpga_design.hpp>
+#include <nais/device/fpga_retune.hpp>
 
 // expectation stages (Eq. 2-5)
 #include <nais/stage/expectation.hpp>
@@ -39,3 +41,10 @@
 #include <nais/loss/budget_penalty.hpp>
 #include <nais/loss/edd_loss.hpp>
 #include <nais/loss/fpga_loss.hpp>
+
+// search driver (EDD Sec. 5): optimizers, temperature schedules, derivation, co-search
+#include <nais/search/optimizer.hpp>
+#include <nais/search/temperature.hpp>
+#include <nais/search/derive.hpp>
+#include <nais/search/co_search.hpp>
+#include <nais/search/accuracy_proxy.hpp>

@@ -18,6 +18,13 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
+/// Thrown when a resource budget cannot be met by any design of the space (so a search
+/// stops before it starts instead of chasing an impossible constraint).
+class infeasible_budget : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 namespace detail {
 
 template <class... Parts>

@@ -76,6 +76,21 @@ struct per_op_type {};   ///< recursive architecture: one IP per op type, shared
 struct per_block_op {};  ///< pipelined architecture: one IP per (block, op)
 }  // namespace sharing
 
+/// Recursive FPGA architecture (EDD Sec. 4.1): one IP per op type shared by all blocks;
+/// Perf_loss = alpha * sum_i Perf_i (Eq. 6), RES with tanh sharing (Eq. 9-10).
+struct recursive {
+    using sharing = sharing::per_op_type;
+};
+/// Pipelined FPGA architecture (EDD Sec. 4.1): one IP per (block, op);
+/// Perf_loss = alpha * LSE_i(Perf_i) (Eq. 7), RES = sum_i Res_i (Eq. 8).
+struct pipelined {
+    using sharing = sharing::per_block_op;
+};
+
+/// One of the two FPGA architecture tags.
+template <class A>
+concept architecture = std::same_as<A, recursive> || std::same_as<A, pipelined>;
+
 /// Parallelism 2^pf of each IP (Sec. 4.1: "the exponential form 2^pf").
 template <expr::array_expression Pf>
 class parallelism_node : public expr::node<parallelism_node<Pf>> {

@@ -4,6 +4,7 @@
 #include <nais/detail/error.hpp>
 #include <nais/detail/math.hpp>
 #include <nais/device/fpga.hpp>
+#include <nais/device/fpga_design.hpp>
 #include <nais/expr/arithmetic.hpp>
 #include <nais/expr/leaf.hpp>
 #include <nais/loss/edd_loss.hpp>
@@ -20,17 +21,6 @@
 #include <type_traits>
 
 namespace nais::fpga {
-
-/// Recursive FPGA architecture (EDD Sec. 4.1): one IP per op type shared by all blocks;
-/// Perf_loss = alpha * sum_i Perf_i (Eq. 6), RES with tanh sharing (Eq. 9-10).
-struct recursive {
-    using sharing = sharing::per_op_type;
-};
-/// Pipelined FPGA architecture (EDD Sec. 4.1): one IP per (block, op);
-/// Perf_loss = alpha * LSE_i(Perf_i) (Eq. 7), RES = sum_i Res_i (Eq. 8).
-struct pipelined {
-    using sharing = sharing::per_block_op;
-};
 
 /// Scalar settings of the loss; they may change between evaluations.
 template <class T>
@@ -158,6 +148,7 @@ public:
     static constexpr bool shared = storage::shared;
     static constexpr int N = storage::N, M = storage::M, Q = storage::Q, G = storage::G;
     using scalar_type = T;
+    using architecture = Architecture;
     using theta_type = typename storage::theta_type;
     using phi_type = typename storage::phi_type;
     using pf_type = typename storage::pf_type;
@@ -167,6 +158,7 @@ public:
     explicit loss(const S& space, const Lat& latency_calibration = {}, const Dsp& dsp_calibration = {})
         : params(s_.params),
           s_(space.num_blocks(), space.num_ops(), space.num_bits()),
+          costs_(make_cost_table(space, latency_calibration, dsp_calibration)),
           program_(detail::make_fpga_program(s_, work_array<T>(space), calibrate<T>(space, latency_calibration, "latency"),
                                              calibrate<T>(space, dsp_calibration, "DSP"))) {}
 
@@ -224,6 +216,10 @@ public:
     const theta_type& grad_arch_probabilities() const noexcept { return s_.arch.adjoint; }
     const phi_type& grad_quant_probabilities() const noexcept { return s_.quant.adjoint; }
 
+    /// Work and calibrations of the space in double: the exact (expectation-free) model of a
+    /// discrete design (fpga::evaluate, fpga::retune).
+    const cost_table& costs() const noexcept { return costs_; }
+
     int num_blocks() const noexcept { return s_.n_blocks; }
     int num_ops() const noexcept { return s_.n_ops; }
     int num_bits() const noexcept { return s_.n_bits; }
@@ -260,6 +256,7 @@ private:
     }
 
     storage s_;
+    cost_table costs_;
     decltype(detail::make_fpga_program(std::declval<storage&>(), std::declval<theta_type>(),
                                        std::declval<typename storage::calibration_type>(),
                                        std::declval<typename storage::calibration_type>())) program_;
