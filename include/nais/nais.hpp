@@ -48,3 +48,7 @@
 #include <nais/search/derive.hpp>
 #include <nais/search/co_search.hpp>
 #include <nais/search/accuracy_proxy.hpp>
+
+// design-space sweeps: exact discrete designs, enumerations, streaming Pareto fronts
+#include <nais/sweep/pareto.hpp>
+#include <nais/sweep/design_sweep.hpp>

@@ -1,0 +1,166 @@
+// nais-sweep: sweeps exact discrete FPGA designs described by a JSON spec (nais-eval's format
+// plus a "sweep" object), prints a summary table and writes the Pareto front (CSV), a sample of
+// all points (CSV) and an SVG plot of the front. A malformed spec or bad option exits with
+// status 2 and a one-line message.
+#include "sweep_spec.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+namespace {
+
+const char* usage =
+    "usage: nais-sweep [options] [spec.json]   (reads stdin when no file is given)\n"
+    "  --front FILE    write the Pareto front as CSV\n"
+    "  --points FILE   write the sampled points (sweep.sample_every) as CSV\n"
+    "  --svg FILE      write an SVG plot of the front (latency vs DSPs) and the sampled points\n"
+    "  --threads N     override sweep.threads (0: all cores)\n"
+    "  --rows N        front rows in the summary table (default 20)\n"
+    "  --quiet         no progress bar\n";
+
+struct cli {
+    std::string spec = "-", front, points, svg;
+    long threads = -1;
+    std::size_t rows = 20;
+    bool quiet = false;
+};
+
+[[noreturn]] void bad_usage(const std::string& why) {
+    std::cerr << "nais-sweep: " << why << " (see --help)\n";
+    std::exit(2);
+}
+
+cli parse(int argc, char** argv) {
+    cli c;
+    bool have_spec = false;
+    for (int k = 1; k < argc; ++k) {
+        const std::string a = argv[k];
+        auto value = [&]() -> std::string {
+            if (k + 1 >= argc)
+                bad_usage("option " + a + " needs a value");
+            return argv[++k];
+        };
+        auto number = [&](long lo, long hi) {
+            const std::string v = value();
+            char* end = nullptr;
+            const long n = std::strtol(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n < lo || n > hi)
+                bad_usage("option " + a + " needs an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                          "], got '" + v + "'");
+            return n;
+        };
+        if (a == "-h" || a == "--help") {
+            std::cout << usage;
+            std::exit(0);
+        } else if (a == "--front") {
+            c.front = value();
+        } else if (a == "--points") {
+            c.points = value();
+        } else if (a == "--svg") {
+            c.svg = value();
+        } else if (a == "--threads") {
+            c.threads = number(0, 1024);
+        } else if (a == "--rows") {
+            c.rows = static_cast<std::size_t>(number(2, 1000000));
+        } else if (a == "--quiet") {
+            c.quiet = true;
+        } else if (a.size() > 1 && a[0] == '-') {
+            bad_usage("unknown option '" + a + "'");
+        } else if (have_spec) {
+            bad_usage("more than one spec file");
+        } else {
+            c.spec = a;
+            have_spec = true;
+        }
+    }
+    return c;
+}
+
+/// A one-line progress bar on stderr, shown only on a terminal and only once a sweep has run
+/// for more than a second.
+struct progress_bar {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    bool shown = false;
+    void operator()(std::uint64_t done, std::uint64_t total) {
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (s < 1.0)
+            return;
+        shown = true;
+        const double f = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+        const int width = 40, filled = static_cast<int>(f * width);
+        const double eta = f > 0 ? s * (1 - f) / f : 0;
+        std::fprintf(stderr, "\r[%s%s] %5.1f%%  %.3g points/s  eta %.0f s ", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                     std::string(static_cast<std::size_t>(width - filled), '.').c_str(), 100 * f,
+                     static_cast<double>(done) / s, eta);
+        std::fflush(stderr);
+    }
+    void finish() {
+        if (shown)
+            std::fprintf(stderr, "\n");
+        shown = false;
+    }
+};
+
+void write_file(const std::string& path, auto&& writer) {
+    std::ofstream out(path);
+    if (!out)
+        throw nais_sweep::spec_error("cannot write '" + path + "'");
+    writer(out);
+    if (!out)
+        throw nais_sweep::spec_error("error while writing '" + path + "'");
+}
+
+template <class Arch>
+int run(nais_sweep::sweep_job<Arch>& job, const cli& c) {
+    if (c.threads >= 0)
+        job.options.threads = static_cast<unsigned>(c.threads);
+    if (!c.points.empty() && job.options.sample_every == 0)
+        throw nais_sweep::spec_error("--points needs sweep.sample_every > 0 in the spec (which points to keep)");
+    progress_bar bar;
+    if (!c.quiet && isatty(STDERR_FILENO))
+        job.options.progress = std::ref(bar);
+    const auto r = nais::sweep::run_sweep(job.space, job.options);
+    job.options.progress = nullptr;
+    bar.finish();
+    nais_sweep::write_summary(std::cout, job, r, c.rows);
+    if (!c.front.empty())
+        write_file(c.front, [&](std::ostream& os) { nais_sweep::write_csv(os, job, r.front); });
+    if (!c.points.empty())
+        write_file(c.points, [&](std::ostream& os) { nais_sweep::write_csv(os, job, r.sample); });
+    if (!c.svg.empty())
+        write_file(c.svg, [&](std::ostream& os) { nais_sweep::write_svg(os, job, r); });
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const cli c = parse(argc, argv);
+    std::string text;
+    if (c.spec != "-") {
+        std::ifstream in(c.spec);
+        if (!in) {
+            std::cerr << "nais-sweep: cannot open '" << c.spec << "'\n";
+            return 2;
+        }
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    } else {
+        text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    }
+    try {
+        auto job = nais_sweep::read_sweep_text(text);
+        return std::visit([&](auto& j) { return run(j, c); }, job);
+    } catch (const std::exception& e) {
+        std::string msg = e.what();
+        for (char& ch : msg)
+            if (ch == '\n')
+                ch = ' ';
+        std::cerr << "nais-sweep: " << msg << '\n';
+        return 2;
+    }
+}
