@@ -347,10 +347,10 @@ void write_summary(std::ostream& os, const sweep_job<Arch>& job, const nais::swe
     static const char* modes[] = {"exhaustive", "random", "neighbourhood"};
     char buf[512];
     std::snprintf(buf, sizeof buf,
-                  "nais-sweep: %s %s sweep of %s: %llu points on %u threads in %.3f s (%.3g points/s)\n",
+                  "nais-sweep: %s %s sweep of %s%s: %llu points on %u thread%s in %.3f s (%.3g points/s)\n",
                   std::is_same_v<Arch, nais::fpga::recursive> ? "fpga-recursive" : "fpga-pipelined",
-                  modes[static_cast<int>(o.mode)], job.space.describe().c_str(), static_cast<unsigned long long>(r.points),
-                  r.threads, r.seconds, r.seconds > 0 ? static_cast<double>(r.points) / r.seconds : 0.0);
+                  modes[static_cast<int>(o.mode)], o.free_digits.empty() ? "" : "a sub-space of ", job.space.describe().c_str(),
+                  static_cast<unsigned long long>(r.points), r.threads, r.threads == 1 ? "" : "s", r.seconds, r.seconds > 0 ? static_cast<double>(r.points) / r.seconds : 0.0);
     os << buf;
     std::snprintf(buf, sizeof buf, "feasible (DSPs <= %g): %llu; pf in [%d, %d]; Pareto front over (", o.dsp_budget,
                   static_cast<unsigned long long>(r.feasible), job.space.pf_range().min, job.space.pf_range().max);
