@@ -4,13 +4,14 @@
 // status 2 and a one-line message.
 #include "sweep_spec.hpp"
 
+#include <cli_io.hpp>
+
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 
 namespace {
 
@@ -141,26 +142,14 @@ int run(nais_sweep::sweep_job<Arch>& job, const cli& c) {
 
 int main(int argc, char** argv) {
     const cli c = parse(argc, argv);
-    std::string text;
-    if (c.spec != "-") {
-        std::ifstream in(c.spec);
-        if (!in) {
-            std::cerr << "nais-sweep: cannot open '" << c.spec << "'\n";
-            return 2;
-        }
-        text.assign(std::istreambuf_iterator<char>(in), {});
-    } else {
-        text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    }
+    const auto text = nais_cli::read_input(c.spec, "nais-sweep");
+    if (!text)
+        return 2;
     try {
-        auto job = nais_sweep::read_sweep_text(text);
+        auto job = nais_sweep::read_sweep_text(*text);
         return std::visit([&](auto& j) { return run(j, c); }, job);
     } catch (const std::exception& e) {
-        std::string msg = e.what();
-        for (char& ch : msg)
-            if (ch == '\n')
-                ch = ' ';
-        std::cerr << "nais-sweep: " << msg << '\n';
+        nais_cli::report("nais-sweep", e.what());
         return 2;
     }
 }
