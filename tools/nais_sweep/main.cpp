@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
