@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nais builds with, if any is missing. Safe to run repeatedly.
+# NAIS_WITH_TORCH=1 adds libtorch-dev, for the benchmarks' libtorch autograd baseline.
 set -euo pipefail
 packages=(g++ cmake ninja-build libeigen3-dev libboost-dev doctest-dev libbenchmark-dev nlohmann-json3-dev)
+if [ "${NAIS_WITH_TORCH:-0}" = 1 ]; then packages+=(libtorch-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -48,7 +48,9 @@ inline const char* describe_non_finite(double v) { return std::isnan(v) ? "NaN" 
 /// arrays and (i) for vectors.
 template <class A>
 void require_finite(const A& a, const char* what) {
-    if (a.allFinite()) [[likely]]
+    // 0 * x is NaN exactly for NaN and infinite x, and a NaN poisons the sum: one vectorised
+    // pass (allFinite() cost 6% of a pipelined evaluation)
+    if (std::isfinite(static_cast<double>((a * typename A::Scalar(0)).sum()))) [[likely]]
         return;
     for (Eigen::Index c = 0; c < a.cols(); ++c)
         for (Eigen::Index r = 0; r < a.rows(); ++r) {

@@ -1,6 +1,8 @@
 #pragma once
 #include <nais/detail/prologue.hpp>
 
+#include <Eigen/Core>
+
 #include <cmath>
 #include <limits>
 
@@ -35,11 +37,20 @@ inline T negligible_exponent() noexcept {
     return T(2) * std::log(std::numeric_limits<T>::epsilon());
 }
 
-/// exp(z) for z <= 0, with weights below e^negligible_exponent flushed to 0.
+/// z = exp(z) in place for z <= 0, with weights below e^negligible_exponent flushed to 0.
+/// Two passes on purpose: Eigen evaluates select() coefficient by coefficient, which made the
+/// exponential scalar (a libm call per weight, a quarter of a pipelined evaluation); here the
+/// exponential runs on Eigen's packets and the flush is a compare the compiler vectorises.
+/// exp is monotone and Eigen's packet exp returns at most the smallest normal below the cut, so
+/// flushing on the result equals flushing on the exponent.
 template <class A>
-auto flushed_exp(const A& z) {
+void exp_flushed_in_place(A& z) {
     using T = typename A::Scalar;
-    return (z < negligible_exponent<T>()).select(T(0), z.exp());
+    z = z.exp();
+    const T tiny = std::exp(negligible_exponent<T>());
+    T* p = z.data();
+    for (Eigen::Index k = 0, n = z.size(); k < n; ++k)
+        p[k] = p[k] < tiny ? T(0) : p[k];
 }
 
 }  // namespace nais::detail

@@ -35,7 +35,7 @@ public:
         const input_type& x = x_.forward();
         const scalar_type mx = x.maxCoeff();
         w_ = (x - mx) / mu;
-        w_ = detail::flushed_exp(w_);  // coefficient-wise, so reading w_ while writing it is safe
+        detail::exp_flushed_in_place(w_);
         const scalar_type s = w_.sum();  // in [1, N]
         w_ /= s;
         out_ = mx + mu * std::log(s);

@@ -47,7 +47,7 @@ public:
             soft_ = x * inv_tau;
         row_ = soft_.rowwise().maxCoeff();
         soft_.colwise() -= row_;
-        soft_ = detail::flushed_exp(soft_);  // stable: every exponent <= 0, the row max's is 0
+        detail::exp_flushed_in_place(soft_);  // stable: every exponent <= 0, the row max's is 0
         row_ = soft_.rowwise().sum();
         soft_.colwise() /= row_;
         hard_now_ = hard_.get();
