@@ -4,11 +4,14 @@
 #   bash scripts/bench.sh --build-only    build only (what CI does)
 # Extra arguments after the first are passed to every benchmark program, e.g.
 #   bash scripts/bench.sh --run --benchmark_filter=N20_M9_Q3
+# Environment: NAIS_BUILD_DIR (default build); NAIS_BENCH_ARCH_FLAGS, instruction-set flags for
+# the benchmarks (e.g. "-mavx2 -mfma"; use another NAIS_BUILD_DIR to keep both builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NAIS_WITH_TORCH=1 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNAIS_BUILD_BENCHMARKS=ON >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNAIS_BUILD_BENCHMARKS=ON \
+      "-DNAIS_BENCH_ARCH_FLAGS=${NAIS_BENCH_ARCH_FLAGS:-}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target bench_fpga_loss bench_search bench_sweep
 mode=${1:---run}
 [ $# -gt 0 ] && shift
