@@ -48,8 +48,8 @@ public:
         row_ = soft_.rowwise().maxCoeff();
         soft_.colwise() -= row_;
         detail::exp_flushed_in_place(soft_);  // stable: every exponent <= 0, the row max's is 0
-        row_ = soft_.rowwise().sum();
-        soft_.colwise() /= row_;
+        row_ = soft_.rowwise().sum().inverse();  // each sum is in [1, cols]
+        soft_.colwise() *= row_;                 // one division per row, not per entry
         hard_now_ = hard_.get();
         if (hard_now_) {
             out_.setZero();
