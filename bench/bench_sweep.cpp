@@ -10,9 +10,10 @@
 // points/s, measured inside the 2-thread benchmark).
 #include <nais/nais.hpp>
 
+#include "timing.hpp"
+
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -38,8 +39,8 @@ struct setup {
         // the fixed part: every block runs op 0 (k3 e4) at 8 bits on a small IP, so the base
         // design is feasible and the swept blocks decide the front
         nais::fpga::design<Arch> d;
-        d.op.assign(20, 0);
-        const auto groups = static_cast<std::size_t>(nais::fpga::num_groups<Arch>(20, 9));
+        d.op.assign(static_cast<std::size_t>(costs.num_blocks()), 0);
+        const auto groups = static_cast<std::size_t>(nais::fpga::num_groups<Arch>(costs.num_blocks(), costs.num_ops()));
         d.bits.assign(groups, 1);
         d.pf.assign(groups, recursive ? 7 : 5);
         options.base = space.digits_of(d);
@@ -69,11 +70,8 @@ nais::sweep::pareto_front naive_sweep(const setup<Arch>& s, const nais::sweep::s
     return front;
 }
 
-double seconds(auto&& f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+/// Best-of-5 seconds of one call (timing.hpp).
+double seconds(auto&& f) { return nais_bench::seconds_per_call(f, 1); }
 
 /// Aborts unless the incremental sweep and the naive one find the same front on a prefix.
 template <class Arch>

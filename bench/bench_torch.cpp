@@ -1,12 +1,11 @@
 // The libtorch autograd baseline of the recursive and pipelined FPGA losses (EDD Eq. 1-10, soft
 // Gumbel-softmax), written as a PyTorch user would: tensor ops, autograd for every gradient.
 // Compiled into bench_fpga_loss only when CMake finds Torch (Debian: libtorch-dev).
+#include "timing.hpp"
 #include "torch_hook.hpp"
 
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -77,15 +76,7 @@ torch_result run(const torch_problem& p) {
     r.grad_theta = flat(theta.grad());
     r.grad_phi = flat(phi.grad());
     r.grad_pf = flat(pf.grad());
-    const int calls = 200;
-    r.seconds_per_eval = 1e30;
-    for (int rep = 0; rep < 5; ++rep) {
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int k = 0; k < calls; ++k)
-            step();
-        const auto t1 = std::chrono::steady_clock::now();
-        r.seconds_per_eval = std::min(r.seconds_per_eval, std::chrono::duration<double>(t1 - t0).count() / calls);
-    }
+    r.seconds_per_eval = seconds_per_call(step, 200);
     return r;
 }
 

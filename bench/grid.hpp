@@ -93,23 +93,28 @@ double rel_diff(const A& a, const B& b) {
 
 inline double tolerance(bool is_double) { return is_double ? 1e-12 : 1e-4; }
 
-[[noreturn]] inline void disagree(const std::string& name, const char* baseline, const double (&d)[4]) {
-    std::fprintf(stderr, "%s: %s disagrees with the library: loss %.3g theta %.3g phi %.3g pf %.3g (relative)\n",
-                 name.c_str(), baseline, d[0], d[1], d[2], d[3]);
-    std::abort();
+/// Aborts unless a baseline's loss and gradients (theta, phi, pf) agree with the library's to
+/// tolerance(): `lib` and `other` are the two losses; theta, phi and pf the relative differences
+/// of the gradients.
+inline void require_agreement(const std::string& name, const char* baseline, bool is_double, double lib, double other,
+                              double theta, double phi, double pf) {
+    const double d[4] = {std::abs(lib - other) / std::abs(lib), theta, phi, pf};
+    for (double x : d)
+        if (!(x <= tolerance(is_double))) {
+            std::fprintf(stderr, "%s: %s disagrees with the library: loss %.3g theta %.3g phi %.3g pf %.3g (relative)\n",
+                         name.c_str(), baseline, d[0], d[1], d[2], d[3]);
+            std::abort();
+        }
 }
 
 /// Aborts unless the fused loop reproduces the library's loss and gradients.
 template <class Loss, class Fused>
 void verify_fused(Loss& l, Fused& f, const std::string& name) {
-    using T = typename Loss::scalar_type;
     const double lib = static_cast<double>(l.evaluate());
     const double fus = static_cast<double>(f.evaluate(l).loss);
-    const double d[4] = {std::abs(lib - fus) / std::abs(lib), rel_diff(f.grad_theta, l.grad_theta()),
-                         rel_diff(f.grad_phi, l.grad_phi()), rel_diff(f.grad_pf, l.grad_pf())};
-    for (double x : d)
-        if (!(x <= tolerance(std::is_same_v<T, double>)))
-            disagree(name, "the hand-fused loop", d);
+    require_agreement(name, "the hand-fused loop", std::is_same_v<typename Loss::scalar_type, double>, lib, fus,
+                      rel_diff(f.grad_theta, l.grad_theta()), rel_diff(f.grad_phi, l.grad_phi()),
+                      rel_diff(f.grad_pf, l.grad_pf()));
 }
 
 /// The libtorch problem of a loss at its current point (see torch_hook.hpp).
@@ -153,13 +158,10 @@ void verify_torch(const Loss& l, const torch_result& t, const std::string& name)
     const auto& gt = l.grad_theta();
     const auto& gp = l.grad_phi();
     const auto& gf = l.grad_pf();
-    const double d[4] = {std::abs(static_cast<double>(l.value()) - t.loss) / std::abs(static_cast<double>(l.value())),
-                         rel_diff(as_array(t.grad_theta, gt.rows(), gt.cols()), gt),
-                         rel_diff(as_array(t.grad_phi, gp.rows(), gp.cols()), gp),
-                         rel_diff(as_array(t.grad_pf, gf.rows(), gf.cols()), gf)};
-    for (double x : d)
-        if (!(x <= tolerance(std::is_same_v<typename Loss::scalar_type, double>)))
-            disagree(name, "libtorch autograd", d);
+    require_agreement(name, "libtorch autograd", std::is_same_v<typename Loss::scalar_type, double>,
+                      static_cast<double>(l.value()), t.loss, rel_diff(as_array(t.grad_theta, gt.rows(), gt.cols()), gt),
+                      rel_diff(as_array(t.grad_phi, gp.rows(), gp.cols()), gp),
+                      rel_diff(as_array(t.grad_pf, gf.rows(), gf.cols()), gf));
 }
 
 template <class Space>
@@ -193,8 +195,7 @@ void register_case(int n, int m, int q) {
         const bool with_torch = torch_runner != nullptr;
         torch_result t;
         if (with_torch) {
-            t = torch_runner(to_torch_problem(*l, s));
-            l->evaluate();
+            t = torch_runner(to_torch_problem(*l, s));  // at the point verify_fused just evaluated
             verify_torch(*l, t, label);
         }
         for (auto _ : state)
