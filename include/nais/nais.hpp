@@ -13,6 +13,7 @@
 #include <nais/space/static_space.hpp>
 #include <nais/space/runtime_space.hpp>
 #include <nais/space/search_space.hpp>
+#include <nais/space/sharing.hpp>
 #include <nais/space/default_space.hpp>
 
 // expression machinery
@@ -28,6 +29,9 @@
 #include <nais/device/fpga.hpp>
 #include <nais/device/fpga_design.hpp>
 #include <nais/device/fpga_retune.hpp>
+#include <nais/device/latency_table.hpp>
+#include <nais/device/gpu.hpp>
+#include <nais/device/loom.hpp>
 
 // expectation stages (Eq. 2-5)
 #include <nais/stage/expectation.hpp>
@@ -36,11 +40,15 @@
 #include <nais/objective/sum.hpp>
 #include <nais/objective/log_sum_exp.hpp>
 #include <nais/objective/resource_sharing.hpp>
+#include <nais/objective/multi_objective.hpp>
 
-// loss (Eq. 1) and composed FPGA losses
+// loss (Eq. 1) and composed device losses (FPGA, GPU, Loom-style ASIC)
 #include <nais/loss/budget_penalty.hpp>
 #include <nais/loss/edd_loss.hpp>
 #include <nais/loss/fpga_loss.hpp>
+#include <nais/loss/logits.hpp>
+#include <nais/loss/gpu_loss.hpp>
+#include <nais/loss/loom_loss.hpp>
 
 // search driver (EDD Sec. 5): optimizers, temperature schedules, derivation, co-search
 #include <nais/search/optimizer.hpp>

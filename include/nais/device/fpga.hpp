@@ -5,6 +5,7 @@
 #include <nais/detail/math.hpp>
 #include <nais/expr/node.hpp>
 #include <nais/space/search_space.hpp>
+#include <nais/space/sharing.hpp>
 
 #include <cmath>
 #include <concepts>
@@ -70,11 +71,9 @@ T op_dsp_exact(int bits, T pf, const F& dsp_calibration = {}) {
     return static_cast<T>(dsp_calibration(bits)) * std::exp2(pf);
 }
 
-/// Who shares an IP (and so its quantization and parallel factor).
-namespace sharing {
-struct per_op_type {};   ///< recursive architecture: one IP per op type, shared by all blocks
-struct per_block_op {};  ///< pipelined architecture: one IP per (block, op)
-}  // namespace sharing
+/// Who shares an IP (and so its quantization and parallel factor): nais::sharing's
+/// per_op_type (recursive) or per_block_op (pipelined).
+namespace sharing = nais::sharing;
 
 /// Recursive FPGA architecture (EDD Sec. 4.1): one IP per op type shared by all blocks;
 /// Perf_loss = alpha * sum_i Perf_i (Eq. 6), RES with tanh sharing (Eq. 9-10).

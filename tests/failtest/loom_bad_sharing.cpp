@@ -1,0 +1,5 @@
+#include <nais/nais.hpp>
+int main() {
+    nais::loom::loss<nais::proxyless_space, double, nais::fpga::recursive> l{nais::proxyless_space{}};
+    return static_cast<int>(l.evaluate());
+}
