@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -232,19 +234,303 @@ json evaluate_fpga(const json& spec, const nais::runtime_space& space) {
     return out;
 }
 
+/// Reads the Gumbel-softmax keys shared by every device: tau, optional hard.
+template <class Params>
+void read_sampling(const json& spec, Params& p) {
+    p.tau = number(require_key(spec, "tau", "tau"), "tau");
+    if (const auto h = spec.find("hard"); h != spec.end()) {
+        if (!h->is_boolean())
+            fail("hard", "true or false", *h);
+        p.hard = h->get<bool>();
+    }
+    p.acc_loss = number(require_key(spec, "acc_loss", "acc_loss"), "acc_loss");
+}
+
+/// The optional "gumbel" object, or null.
+inline const json* gumbel_of(const json& spec, const std::string& expected) {
+    const auto g = spec.find("gumbel");
+    if (g == spec.end() || g->is_null())
+        return nullptr;
+    if (!g->is_object())
+        fail("gumbel", expected, *g);
+    return &*g;
+}
+
+inline auto put_2d(auto& a) {
+    return [&a](const std::vector<std::size_t>& i, double v) { a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v; };
+}
+inline auto put_row(auto& a) {  // a 1 x Q row from a flat list
+    return [&a](const std::vector<std::size_t>& i, double v) { a(0, Eigen::Index(i[0])) = v; };
+}
+
+template <class Loss>
+void evaluate_or_throw(Loss& l) {
+    try {
+        l.evaluate();
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+}
+
+/// Adds entries {block, kernel, expand, bits, latency_ms} (an array, or an object with
+/// "entries") to a table builder; `key` names the value in messages.
+inline void read_table_entries(const json& j, const std::string& key,
+                               nais::gpu::latency_table_builder<nais::runtime_space>& builder) {
+    const json& entries = j.is_object() ? require_key(j, "entries", key + ".entries") : j;
+    const std::string path = j.is_object() ? key + ".entries" : key;
+    if (!entries.is_array())
+        fail(path, "an array of {block, kernel, expand, bits, latency_ms}", entries);
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        const std::string p = path + "[" + std::to_string(k) + "]";
+        const json& e = entries[k];
+        if (!e.is_object())
+            fail(p, "an object {block, kernel, expand, bits, latency_ms}", e);
+        const int block = integer_at_least(require_key(e, "block", p + ".block"), p + ".block", 0);
+        const double ms = number(require_key(e, "latency_ms", p + ".latency_ms"), p + ".latency_ms");
+        try {
+            builder.add(block, positive_field(e, p, "kernel"), positive_field(e, p, "expand"), positive_field(e, p, "bits"),
+                        ms, "key '" + p + "'");
+        } catch (const nais::invalid_argument& err) {
+            throw spec_error(err.what());
+        }
+    }
+}
+
+/// "latency_table": a path (CSV, or JSON when it ends in .json; relative to the spec's
+/// directory) or an inline table; "normalize": "none" (default), "max" or a reference in ms.
+inline nais::gpu::latency_table read_latency_table(const json& spec, const nais::runtime_space& space,
+                                                   const std::string& base_dir) {
+    const json& t = require_key(spec, "latency_table", "latency_table");
+    nais::gpu::latency_table table;
+    try {
+        if (t.is_string()) {
+            std::filesystem::path path = t.get<std::string>();
+            if (path.is_relative() && !base_dir.empty())
+                path = std::filesystem::path(base_dir) / path;
+            if (path.extension() == ".json") {
+                std::ifstream in(path);
+                if (!in)
+                    throw spec_error("key 'latency_table': cannot open '" + path.string() + "'");
+                json file;
+                try {
+                    file = json::parse(in);
+                } catch (const json::parse_error& e) {
+                    throw spec_error("key 'latency_table': malformed JSON in '" + path.string() + "': " + e.what());
+                }
+                nais::gpu::latency_table_builder<nais::runtime_space> builder(space, path.string());
+                read_table_entries(file, path.string(), builder);
+                table = builder.finish();
+            } else {
+                table = nais::gpu::load_latency_table_csv(path.string(), space);
+            }
+        } else if (t.is_array() || t.is_object()) {
+            nais::gpu::latency_table_builder<nais::runtime_space> builder(space, "latency_table");
+            read_table_entries(t, "latency_table", builder);
+            table = builder.finish();
+        } else {
+            fail("latency_table", "a path or an array of {block, kernel, expand, bits, latency_ms}", t);
+        }
+        const auto n = spec.find("normalize");
+        if (n == spec.end() || (n->is_string() && n->get<std::string>() == "none"))
+            return table;
+        if (n->is_string() && n->get<std::string>() == "max")
+            return table.normalized_by(table.max());
+        if (n->is_number())
+            return table.normalized_by(number(*n, "normalize"));
+        fail("normalize", "\"none\", \"max\" or a reference latency in ms", *n);
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+}
+
+inline json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {
+    using loss_t = nais::gpu::loss<nais::runtime_space>;
+    const auto table = read_latency_table(spec, space, base_dir);
+    auto l = std::make_unique<loss_t>(space, table);
+    const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
+    read_tensor(require_key(spec, "theta", "theta"), "theta", {n, m}, put_2d(l->theta()));
+    read_tensor(require_key(spec, "phi", "phi"), "phi", {q}, put_row(l->phi()));
+    if (const json* g = gumbel_of(spec, "an object {theta, phi}")) {
+        read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
+        read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", {q}, put_row(l->phi_noise()));
+    }
+    read_sampling(spec, l->params);
+    l->params.alpha = number(require_key(spec, "alpha", "alpha"), "alpha");
+    evaluate_or_throw(*l);
+    const nais::gpu::design d = l->derive();
+    json out;
+    out["loss"] = l->value();
+    out["perf_loss"] = l->perf_loss();
+    out["perf_blocks"] = to_json_1d(l->perf_blocks());
+    out["grad"] = {{"theta", to_json_2d(l->grad_theta())},
+                   {"phi", to_json_1d(l->grad_phi().transpose())},
+                   {"acc_loss", l->grad_acc_loss()}};
+    out["design"] = {{"ops", d.ops}, {"bits", space.bit_width(d.bits)}, {"latency", nais::gpu::evaluate(table, d).latency}};
+    return out;
+}
+
+/// phi of a Loom loss, shaped by its sharing rule: [Q], M x Q or N x M x Q (row i + N*m).
+template <class Sharing>
+std::vector<std::size_t> loom_phi_shape(std::size_t n, std::size_t m, std::size_t q) {
+    if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>)
+        return {q};
+    else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>)
+        return {m, q};
+    else
+        return {n, m, q};
+}
+template <class Sharing>
+auto put_loom_phi(auto& a, std::size_t n) {
+    return [&a, n](const std::vector<std::size_t>& i, double v) {
+        if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>)
+            a(0, Eigen::Index(i[0])) = v;
+        else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>)
+            a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v;
+        else
+            a(Eigen::Index(i[0] + n * i[1]), Eigen::Index(i[2])) = v;
+    };
+}
+template <class Sharing>
+json loom_phi_json(const auto& a, std::size_t n, std::size_t m) {
+    if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>)
+        return to_json_1d(a.row(0).transpose());
+    else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>)
+        return to_json_2d(a);
+    else {
+        json out = json::array();
+        for (std::size_t i = 0; i < n; ++i) {
+            json row = json::array();
+            for (std::size_t k = 0; k < m; ++k)
+                row.push_back(to_json_1d(a.row(Eigen::Index(i + n * k)).transpose()));
+            out.push_back(std::move(row));
+        }
+        return out;
+    }
+}
+
+inline nais::loom::accelerator read_accelerator(const json& spec) {
+    nais::loom::accelerator acc;
+    const auto a = spec.find("accelerator");
+    if (a == spec.end())
+        return acc;
+    if (!a->is_object())
+        fail("accelerator", "an object {macs_per_cycle, clock_mhz, baseline_bits, mac_energy, weight_bit_energy, "
+                            "activation_bit_energy} (each optional)", *a);
+    const auto opt = [&](const char* key, double& v) {
+        if (const auto it = a->find(key); it != a->end())
+            v = number(*it, std::string("accelerator.") + key);
+    };
+    opt("macs_per_cycle", acc.equivalent_macs_per_cycle);
+    opt("clock_mhz", acc.clock_mhz);
+    opt("mac_energy", acc.mac_energy);
+    opt("weight_bit_energy", acc.weight_bit_energy);
+    opt("activation_bit_energy", acc.activation_bit_energy);
+    if (const auto it = a->find("baseline_bits"); it != a->end())
+        acc.baseline_bits = integer_at_least(*it, "accelerator.baseline_bits", 1);
+    try {
+        acc.validate();
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+    return acc;
+}
+
+/// "objective": {"mode": "product" | "weighted_sum", "weights": [latency, energy], "exponents": [..]}
+inline nais::objective_mix<double, 2> read_objective(const json& spec) {
+    nais::objective_mix<double, 2> mix;
+    const auto o = spec.find("objective");
+    if (o == spec.end())
+        return mix;
+    if (!o->is_object())
+        fail("objective", "an object {mode, weights, exponents}", *o);
+    if (const auto mode = o->find("mode"); mode != o->end()) {
+        if (*mode == "product")
+            mix.mode = nais::combination::product;
+        else if (*mode == "weighted_sum")
+            mix.mode = nais::combination::weighted_sum;
+        else
+            fail("objective.mode", "\"product\" or \"weighted_sum\"", *mode);
+    }
+    const auto pair = [&](const char* key, std::array<double, 2>& v) {
+        if (const auto it = o->find(key); it != o->end())
+            read_tensor(*it, std::string("objective.") + key, {2},
+                        [&v](const std::vector<std::size_t>& i, double x) { v[i[0]] = x; });
+    };
+    pair("weights", mix.weight);
+    pair("exponents", mix.exponent);
+    return mix;
+}
+
+template <class Sharing>
+json evaluate_loom(const json& spec, const nais::runtime_space& space) {
+    using loss_t = nais::loom::loss<nais::runtime_space, double, Sharing>;
+    const auto acc = read_accelerator(spec);
+    auto l = std::make_unique<loss_t>(space, acc);
+    const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
+    const auto phi_shape = loom_phi_shape<Sharing>(n, m, q);
+    read_tensor(require_key(spec, "theta", "theta"), "theta", {n, m}, put_2d(l->theta()));
+    read_tensor(require_key(spec, "phi", "phi"), "phi", phi_shape, put_loom_phi<Sharing>(l->phi_weights(), n));
+    read_tensor(require_key(spec, "phi_act", "phi_act"), "phi_act", phi_shape, put_loom_phi<Sharing>(l->phi_activations(), n));
+    if (const json* g = gumbel_of(spec, "an object {theta, phi, phi_act}")) {
+        read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
+        read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", phi_shape,
+                    put_loom_phi<Sharing>(l->phi_weights_noise(), n));
+        read_tensor(require_key(*g, "phi_act", "gumbel.phi_act"), "gumbel.phi_act", phi_shape,
+                    put_loom_phi<Sharing>(l->phi_activations_noise(), n));
+    }
+    read_sampling(spec, l->params);
+    l->params.objective = read_objective(spec);
+    evaluate_or_throw(*l);
+    const nais::loom::design d = l->derive();
+    const nais::loom::design_report r = nais::loom::evaluate<Sharing>(space, acc, d);
+    json out;
+    out["loss"] = l->value();
+    out["perf_loss"] = l->perf_loss();
+    out["latency_cycles"] = l->latency();
+    out["energy"] = l->energy();
+    out["latency_blocks"] = to_json_1d(l->latency_blocks());
+    out["energy_blocks"] = to_json_1d(l->energy_blocks());
+    out["grad"] = {{"theta", to_json_2d(l->grad_theta())},
+                   {"phi", loom_phi_json<Sharing>(l->grad_phi_weights(), n, m)},
+                   {"phi_act", loom_phi_json<Sharing>(l->grad_phi_activations(), n, m)},
+                   {"acc_loss", l->grad_acc_loss()}};
+    out["design"] = {{"ops", d.ops},       {"weight_bits", d.weight_bits}, {"activation_bits", d.activation_bits},
+                     {"cycles", r.cycles}, {"ms", r.ms},                   {"energy", r.energy}};
+    return out;
+}
+
+inline json evaluate_loom_spec(const json& spec, const nais::runtime_space& space) {
+    const auto s = spec.find("sharing");
+    const std::string rule = s == spec.end() ? "per-op" : (s->is_string() ? s->get<std::string>() : "");
+    if (rule == "network")
+        return evaluate_loom<nais::sharing::network_wide>(spec, space);
+    if (rule == "per-op")
+        return evaluate_loom<nais::sharing::per_op_type>(spec, space);
+    if (rule == "per-block-op")
+        return evaluate_loom<nais::sharing::per_block_op>(spec, space);
+    fail("sharing", "\"network\", \"per-op\" or \"per-block-op\"", *s);
+}
+
 }  // namespace detail
 
 /// Evaluates a spec (see README: nais-eval) and returns the output document.
-inline json evaluate_spec(const json& spec) {
+/// `base_dir` resolves a relative "latency_table" path (the spec file's directory; empty: the
+/// working directory).
+inline json evaluate_spec(const json& spec, const std::string& base_dir = "") {
     if (!spec.is_object())
         throw spec_error("the spec must be a JSON object, got " + detail::type_name(spec));
     const json& device = detail::require_key(spec, "device", "device");
+    const char* expected = "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\" or \"loom\"";
     if (!device.is_string())
-        detail::fail("device", "\"fpga-recursive\" or \"fpga-pipelined\"", device);
+        detail::fail("device", expected, device);
     const std::string d = device.get<std::string>();
-    if (d != "fpga-recursive" && d != "fpga-pipelined")
-        detail::fail("device", "\"fpga-recursive\" or \"fpga-pipelined\"", device);
+    if (d != "fpga-recursive" && d != "fpga-pipelined" && d != "gpu" && d != "loom")
+        detail::fail("device", expected, device);
     const nais::runtime_space space = detail::read_space(spec);
+    if (d == "gpu")
+        return detail::evaluate_gpu(spec, space, base_dir);
+    if (d == "loom")
+        return detail::evaluate_loom_spec(spec, space);
     return d == "fpga-recursive" ? detail::evaluate_fpga<nais::fpga::recursive>(spec, space)
                                  : detail::evaluate_fpga<nais::fpga::pipelined>(spec, space);
 }
@@ -270,7 +556,7 @@ inline std::string key_before(const std::string& text, std::size_t pos) {
 
 /// Parses text and evaluates it; malformed JSON becomes a spec_error too, naming the key whose
 /// value could not be read (JSON has no NaN or Infinity, so such a value lands here).
-inline json evaluate_text(const std::string& text) {
+inline json evaluate_text(const std::string& text, const std::string& base_dir = "") {
     json spec;
     try {
         spec = json::parse(text);
@@ -279,7 +565,7 @@ inline json evaluate_text(const std::string& text) {
         throw spec_error("malformed JSON" + (key.empty() ? std::string() : " in the value of key '" + key + "'") +
                          " (expected finite numbers; JSON has no NaN or Infinity): " + e.what());
     }
-    return evaluate_spec(spec);
+    return evaluate_spec(spec, base_dir);
 }
 
 }  // namespace nais_eval

@@ -4,6 +4,7 @@
 
 #include <cli_io.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -15,7 +16,9 @@ int main(int argc, char** argv) {
     if (!text)
         return 2;
     try {
-        std::cout << nais_eval::evaluate_text(*text).dump(2) << '\n';
+        const std::string base_dir =
+            argc == 2 && std::string(argv[1]) != "-" ? std::filesystem::path(argv[1]).parent_path().string() : "";
+        std::cout << nais_eval::evaluate_text(*text, base_dir).dump(2) << '\n';
     } catch (const nais_eval::spec_error& e) {
         nais_cli::report("nais-eval", e.what());
         return 2;
