@@ -130,3 +130,69 @@ TEST_CASE("malformed specs name the key and what was expected") {
         CHECK(std::string(e.what()).rfind("malformed JSON in the value of key 'tau'", 0) == 0);
     }
 }
+
+TEST_CASE("nais-eval reports the GPU loss exactly as the library computes it, for every table source") {
+    const json spec = load("gpu.json");
+    const auto space = space_of(spec);
+    nais::gpu::latency_table t(2, 2, 3);
+    for (const auto& e : spec["latency_table"]) {
+        const int m = e["kernel"] == 3 ? 0 : 1, q = e["bits"] == 8 ? 0 : e["bits"] == 16 ? 1 : 2;
+        t.at(e["block"], m, q) = e["latency_ms"];
+    }
+    nais::gpu::loss<nais::runtime_space> l{space, t.normalized_by(t.max())};
+    for (int i = 0; i < 2; ++i)
+        for (int m = 0; m < 2; ++m) {
+            l.theta()(i, m) = spec["theta"][i][m];
+            l.theta_noise()(i, m) = spec["gumbel"]["theta"][i][m];
+        }
+    for (int q = 0; q < 3; ++q) {
+        l.phi()(0, q) = spec["phi"][q];
+        l.phi_noise()(0, q) = spec["gumbel"]["phi"][q];
+    }
+    l.params.tau = spec["tau"];
+    l.params.alpha = spec["alpha"];
+    l.params.acc_loss = spec["acc_loss"];
+    const double loss = l.evaluate();
+    const json out = nais_eval::evaluate_spec(spec);
+    CHECK(out["loss"].get<double>() == loss);
+    CHECK(out["grad"]["theta"][1][0].get<double>() == l.grad_theta()(1, 0));
+    CHECK(out["grad"]["phi"][2].get<double>() == l.grad_phi()(0, 2));
+    // the same table from a CSV file and a JSON file, relative to the spec's directory
+    json csv = load("gpu_csv.json");
+    const json from_csv = nais_eval::evaluate_spec(csv, NAIS_CLI_SPEC_DIR);
+    CHECK(from_csv["loss"].get<double>() == doctest::Approx(loss * t.max()).epsilon(1e-14));  // not normalised
+    const json from_json = nais_eval::evaluate_spec(load("gpu_json_file.json"), NAIS_CLI_SPEC_DIR);
+    CHECK(from_json["loss"].get<double>() == doctest::Approx(loss * t.max() / 0.5).epsilon(1e-14));
+    csv["latency_table"] = "no_such_table.csv";
+    CHECK(error_of(csv) == "nais: cannot open latency table 'no_such_table.csv'");
+}
+
+TEST_CASE("nais-eval reports the Loom loss exactly as the library computes it") {
+    const json spec = load("loom.json");
+    nais::loom::loss<nais::runtime_space> l{space_of(spec)};
+    for (int i = 0; i < 2; ++i)
+        for (int m = 0; m < 2; ++m)
+            l.theta()(i, m) = spec["theta"][i][m];
+    for (int m = 0; m < 2; ++m)
+        for (int q = 0; q < 3; ++q) {
+            l.phi_weights()(m, q) = spec["phi"][m][q];
+            l.phi_activations()(m, q) = spec["phi_act"][m][q];
+        }
+    l.params.tau = spec["tau"];
+    l.params.acc_loss = spec["acc_loss"];
+    l.params.objective = nais::objective_mix<double, 2>::product({1e-4, 1e-5});
+    const double loss = l.evaluate();
+    const json out = nais_eval::evaluate_spec(spec);
+    CHECK(out["loss"].get<double>() == loss);
+    CHECK(out["energy"].get<double>() == l.energy());
+    CHECK(out["grad"]["phi_act"][1][2].get<double>() == l.grad_phi_activations()(1, 2));
+    json bad = spec;
+    bad["objective"]["mode"] = "max";
+    CHECK(error_of(bad) == "key 'objective.mode': expected \"product\" or \"weighted_sum\", got string \"max\"");
+    bad = spec;
+    bad["accelerator"]["clock_mhz"] = -1;
+    CHECK(error_of(bad) == "nais: loom::accelerator.clock_mhz must be finite and > 0, got -1");
+    bad = spec;
+    bad["phi_act"] = json::array({1, 2, 3});
+    CHECK(error_of(bad) == "key 'phi_act': expected an array of 2 arrays, got 3 entries");
+}
