@@ -1,77 +1,10 @@
-// Loom-style bit-serial ASIC (EDD Sec. 4.3) and multi-objective Perf_loss (Sec. 3.2.4): nodes
-// and composed losses against finite differences and closed forms, for every sharing rule.
-#include <nais/nais.hpp>
-
-#include "error_of.hpp"
-#include "fd.hpp"
-
-#include <doctest/doctest.h>
-
-#include <cmath>
-#include <random>
+// Loom-style bit-serial ASIC (EDD Sec. 4.3) and multi-objective Perf_loss (Sec. 3.2.4): work
+// counts, closed forms, nodes against finite differences, input checks.
+#include "loom_checks.hpp"
 
 using namespace nais;
 using namespace nais_test;
-
-namespace {
-
-using small_space = static_space<block_list<block{8, 16, 20, 20, 2}, block{16, 16, 10, 10, 1}, block{16, 24, 10, 10, 2},
-                                            block{24, 24, 5, 5, 1}>,
-                                 op_list<mbconv{3, 1}, mbconv{5, 3}, mbconv{7, 6}>, bit_list<2, 4, 8, 16>>;
-constexpr int N = 4, M = 3;
-
-template <class Loss>
-void randomize(Loss& l, std::mt19937_64& rng, bool noise) {
-    using T = typename Loss::scalar_type;
-    fill_normal(l.theta(), rng, 1.5);
-    fill_normal(l.phi_weights(), rng, 1.5);
-    fill_normal(l.phi_activations(), rng, 1.5);
-    l.theta_noise().setZero();
-    l.phi_weights_noise().setZero();
-    l.phi_activations_noise().setZero();
-    if (noise) {
-        gumbel_noise(l.theta_noise(), rng());
-        gumbel_noise(l.phi_weights_noise(), rng());
-        gumbel_noise(l.phi_activations_noise(), rng());
-    }
-    l.params.tau = static_cast<T>(uniform(rng, 0.3, 2.0));
-    l.params.acc_loss = static_cast<T>(uniform(rng, 0.5, 3.0));
-}
-
-/// Sets params.objective to `mix` with weights that bring latency and energy to ~1 at the current point.
-template <class Loss>
-void normalised(Loss& l, objective_mix<typename Loss::scalar_type, 2> mix) {
-    l.params.objective = objective_mix<typename Loss::scalar_type, 2>::weighted_sum({1, 1});
-    l.forward();
-    mix.weight[0] *= 1 / l.latency();
-    mix.weight[1] *= 1 / l.energy();
-    l.params.objective = mix;
-}
-
-// The loss is O(1) and some entries of its gradient are O(1e-7): their central differences carry
-// ~1e-12 of rounding, so the absolute floor is relative to the largest entry (1e-6), not 1e-8.
-constexpr tolerance loom_fd{1e-6, 1e-6};
-
-template <class Loss>
-void check_loom_gradients(Loss& l) {
-    l.evaluate();
-    const auto g_theta = l.grad_theta();
-    const auto g_w = l.grad_phi_weights();
-    const auto g_a = l.grad_phi_activations();
-    const double g_acc = l.grad_acc_loss();
-    auto f = [&] { return static_cast<double>(l.forward()); };
-    check_gradient("dL/dtheta", l.theta(), g_theta, f, loom_fd);
-    check_gradient("dL/dphi_w", l.phi_weights(), g_w, f, loom_fd);
-    check_gradient("dL/dphi_a", l.phi_activations(), g_a, f, loom_fd);
-    check_scalar_gradient("dL/dAcc_loss", l.params.acc_loss, g_acc, f, loom_fd);
-    CHECK(g_acc == doctest::Approx(static_cast<double>(l.perf_loss())));
-}
-
-using mix2 = objective_mix<double, 2>;
-const mix2 objectives[] = {mix2::product({1, 1}), mix2::only(loom::latency_objective), mix2::only(loom::energy_objective),
-                           mix2::weighted_sum({0.3, 0.7}), mix2{combination::product, {1, 1}, {2, 0.5}}};
-
-}  // namespace
+using namespace nais_test::loom_checks;
 
 TEST_CASE("loom::count: work, weights and activations of one MBConv by hand") {
     // cin 8, mid 32, cout 16, 20x20 in, stride 2 -> 10x10 out, kernel 3
@@ -177,57 +110,6 @@ TEST_CASE("multi_objective backward matches finite differences and closed forms"
           "nais: mix.weight[1] must be finite and >= 0, got -1");
 }
 
-TEST_CASE("loom::loss gradients match finite differences: every sharing rule, product and weighted-sum objectives") {
-    std::mt19937_64 rng(73);
-    loom::loss<small_space, double, sharing::network_wide> net{small_space{}};
-    loom::loss<small_space, double, sharing::per_op_type> op{small_space{}};
-    loom::loss<small_space, double, sharing::per_block_op> blk{small_space{}};
-    loom::loss<runtime_space, double, sharing::per_op_type> dyn{to_runtime_space(small_space{})};
-    int k = 0;
-    for (const mix2& mix : objectives) {
-        INFO("objective " << k++);
-        randomize(net, rng, true);
-        normalised(net, mix);
-        check_loom_gradients(net);
-        randomize(op, rng, false);
-        normalised(op, mix);
-        check_loom_gradients(op);
-        randomize(blk, rng, true);
-        normalised(blk, mix);
-        check_loom_gradients(blk);
-        randomize(dyn, rng, true);
-        normalised(dyn, mix);
-        check_loom_gradients(dyn);
-    }
-}
-
-TEST_CASE("loom::loss: the hard sample without noise is the discrete design; properties of the expectations") {
-    std::mt19937_64 rng(74);
-    loom::loss<small_space, double, sharing::per_block_op> l{small_space{}};
-    for (int r = 0; r < 10; ++r) {
-        randomize(l, rng, true);
-        l.params.objective = mix2::product({1e-6, 1e-6});
-        l.evaluate();
-        CHECK((l.expected_weight_bits() >= 2 - 1e-12).all());  // E[w] within the candidate bit-widths
-        CHECK((l.expected_weight_bits() <= 16 + 1e-12).all());
-        CHECK((l.weight_probabilities().rowwise().sum() - 1).abs().maxCoeff() <= 1e-14);
-        CHECK(l.perf_loss() == doctest::Approx(1e-12 * l.latency() * l.energy()).epsilon(1e-14));
-    }
-    l.theta_noise().setZero();
-    l.phi_weights_noise().setZero();
-    l.phi_activations_noise().setZero();
-    l.params.hard = true;
-    const double value = l.evaluate();
-    const loom::design d = l.derive();
-    CHECK(d.weight_bits.size() == std::size_t(N * M));
-    const loom::design_report rep = loom::evaluate<sharing::per_block_op>(small_space{}, l.device(), d);
-    CHECK(l.latency() == doctest::Approx(rep.cycles).epsilon(1e-14));
-    CHECK(l.energy() == doctest::Approx(rep.energy).epsilon(1e-14));
-    CHECK(value == doctest::Approx(l.params.acc_loss * 1e-12 * rep.cycles * rep.energy).epsilon(1e-13));
-    for (int i = 0; i < N; ++i)
-        CHECK(l.latency_blocks()(i) == doctest::Approx(rep.block_cycles[std::size_t(i)]).epsilon(1e-14));
-}
-
 TEST_CASE("loom::loss: fewer weight bits lower latency and energy, so the gradient prefers them") {
     loom::loss<small_space, double, sharing::network_wide> l{small_space{}};
     normalised(l, mix2::product({1, 1}));
@@ -237,27 +119,6 @@ TEST_CASE("loom::loss: fewer weight bits lower latency and energy, so the gradie
     CHECK(l.grad_phi_weights()(0, 3) > 0);
     CHECK(l.grad_phi_activations()(0, 0) < 0);
     CHECK(l.grad_phi_activations()(0, 3) > 0);
-}
-
-TEST_CASE("loom::loss in float agrees with double") {
-    std::mt19937_64 rng(75);
-    loom::loss<small_space> d{small_space{}};
-    loom::loss<small_space, float> f{small_space{}};
-    randomize(d, rng, true);
-    normalised(d, mix2::product({1, 1}));
-    f.theta() = d.theta().cast<float>();
-    f.phi_weights() = d.phi_weights().cast<float>();
-    f.phi_activations() = d.phi_activations().cast<float>();
-    f.theta_noise() = d.theta_noise().cast<float>();
-    f.phi_weights_noise() = d.phi_weights_noise().cast<float>();
-    f.phi_activations_noise() = d.phi_activations_noise().cast<float>();
-    f.params.tau = float(d.params.tau);
-    f.params.acc_loss = float(d.params.acc_loss);
-    f.params.objective = objective_mix<float, 2>::product({float(d.params.objective.weight[0]), float(d.params.objective.weight[1])});
-    CHECK(f.evaluate() == doctest::Approx(d.evaluate()).epsilon(1e-5));
-    CHECK((f.grad_theta().cast<double>() - d.grad_theta()).abs().maxCoeff() <= 1e-4 * d.grad_theta().abs().maxCoeff());
-    CHECK((f.grad_phi_weights().cast<double>() - d.grad_phi_weights()).abs().maxCoeff() <=
-          1e-4 * d.grad_phi_weights().abs().maxCoeff());
 }
 
 TEST_CASE("loom::loss and loom::accelerator refuse bad input with a message naming it") {

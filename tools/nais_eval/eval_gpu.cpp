@@ -1,0 +1,103 @@
+// nais-eval's GPU devices (see eval_spec.hpp).
+#include "eval_spec.hpp"
+
+namespace nais_eval::detail {
+
+/// Adds entries {block, kernel, expand, bits, latency_ms} (an array, or an object with
+/// "entries") to a table builder; `key` names the value in messages.
+static void read_table_entries(const json& j, const std::string& key,
+                               nais::gpu::latency_table_builder<nais::runtime_space>& builder) {
+    const json& entries = j.is_object() ? require_key(j, "entries", key + ".entries") : j;
+    const std::string path = j.is_object() ? key + ".entries" : key;
+    if (!entries.is_array())
+        fail(path, "an array of {block, kernel, expand, bits, latency_ms}", entries);
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        const std::string p = path + "[" + std::to_string(k) + "]";
+        const json& e = entries[k];
+        if (!e.is_object())
+            fail(p, "an object {block, kernel, expand, bits, latency_ms}", e);
+        const int block = integer_at_least(require_key(e, "block", p + ".block"), p + ".block", 0);
+        const double ms = number(require_key(e, "latency_ms", p + ".latency_ms"), p + ".latency_ms");
+        try {
+            builder.add(block, positive_field(e, p, "kernel"), positive_field(e, p, "expand"), positive_field(e, p, "bits"),
+                        ms, "key '" + p + "'");
+        } catch (const nais::invalid_argument& err) {
+            throw spec_error(err.what());
+        }
+    }
+}
+
+/// "latency_table": a path (CSV, or JSON when it ends in .json; relative to the spec's
+/// directory) or an inline table; "normalize": "none" (default), "max" or a reference in ms.
+static nais::gpu::latency_table read_latency_table(const json& spec, const nais::runtime_space& space,
+                                                   const std::string& base_dir) {
+    const json& t = require_key(spec, "latency_table", "latency_table");
+    nais::gpu::latency_table table;
+    try {
+        if (t.is_string()) {
+            std::filesystem::path path = t.get<std::string>();
+            if (path.is_relative() && !base_dir.empty())
+                path = std::filesystem::path(base_dir) / path;
+            if (path.extension() == ".json") {
+                std::ifstream in(path);
+                if (!in)
+                    throw spec_error("key 'latency_table': cannot open '" + path.string() + "'");
+                json file;
+                try {
+                    file = json::parse(in);
+                } catch (const json::parse_error& e) {
+                    throw spec_error("key 'latency_table': malformed JSON in '" + path.string() + "': " + e.what());
+                }
+                nais::gpu::latency_table_builder<nais::runtime_space> builder(space, path.string());
+                read_table_entries(file, path.string(), builder);
+                table = builder.finish();
+            } else {
+                table = nais::gpu::load_latency_table_csv(path.string(), space);
+            }
+        } else if (t.is_array() || t.is_object()) {
+            nais::gpu::latency_table_builder<nais::runtime_space> builder(space, "latency_table");
+            read_table_entries(t, "latency_table", builder);
+            table = builder.finish();
+        } else {
+            fail("latency_table", "a path or an array of {block, kernel, expand, bits, latency_ms}", t);
+        }
+        const auto n = spec.find("normalize");
+        if (n == spec.end() || (n->is_string() && n->get<std::string>() == "none"))
+            return table;
+        if (n->is_string() && n->get<std::string>() == "max")
+            return table.normalized_by(table.max());
+        if (n->is_number())
+            return table.normalized_by(number(*n, "normalize"));
+        fail("normalize", "\"none\", \"max\" or a reference latency in ms", *n);
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+}
+
+json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {
+    using loss_t = nais::gpu::loss<nais::runtime_space>;
+    const auto table = read_latency_table(spec, space, base_dir);
+    auto l = std::make_unique<loss_t>(space, table);
+    const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
+    read_tensor(require_key(spec, "theta", "theta"), "theta", {n, m}, put_2d(l->theta()));
+    read_tensor(require_key(spec, "phi", "phi"), "phi", {q}, put_row(l->phi()));
+    if (const json* g = gumbel_of(spec, "an object {theta, phi}")) {
+        read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
+        read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", {q}, put_row(l->phi_noise()));
+    }
+    read_sampling(spec, l->params);
+    l->params.alpha = number(require_key(spec, "alpha", "alpha"), "alpha");
+    evaluate_or_throw(*l);
+    const nais::gpu::design d = l->derive();
+    json out;
+    out["loss"] = l->value();
+    out["perf_loss"] = l->perf_loss();
+    out["perf_blocks"] = to_json_1d(l->perf_blocks());
+    out["grad"] = {{"theta", to_json_2d(l->grad_theta())},
+                   {"phi", to_json_1d(l->grad_phi().transpose())},
+                   {"acc_loss", l->grad_acc_loss()}};
+    out["design"] = {{"ops", d.ops}, {"bits", space.bit_width(d.bits)}, {"latency", nais::gpu::evaluate(table, d).latency}};
+    return out;
+}
+
+}  // namespace nais_eval::detail

@@ -1,0 +1,148 @@
+// nais-eval's Loom-style ASIC devices (see eval_spec.hpp).
+#include "eval_spec.hpp"
+
+namespace nais_eval::detail {
+
+/// phi of a Loom loss, shaped by its sharing rule: [Q], M x Q or N x M x Q (row i + N*m).
+template <class Sharing>
+std::vector<std::size_t> loom_phi_shape(std::size_t n, std::size_t m, std::size_t q) {
+    if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>)
+        return {q};
+    else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>)
+        return {m, q};
+    else
+        return {n, m, q};
+}
+template <class Sharing>
+auto put_loom_phi(auto& a, std::size_t n) {
+    return [&a, n](const std::vector<std::size_t>& i, double v) {
+        if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>)
+            a(0, Eigen::Index(i[0])) = v;
+        else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>)
+            a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v;
+        else
+            a(Eigen::Index(i[0] + n * i[1]), Eigen::Index(i[2])) = v;
+    };
+}
+template <class Sharing>
+json loom_phi_json(const auto& a, std::size_t n, std::size_t m) {
+    if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>)
+        return to_json_1d(a.row(0).transpose());
+    else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>)
+        return to_json_2d(a);
+    else {
+        json out = json::array();
+        for (std::size_t i = 0; i < n; ++i) {
+            json row = json::array();
+            for (std::size_t k = 0; k < m; ++k)
+                row.push_back(to_json_1d(a.row(Eigen::Index(i + n * k)).transpose()));
+            out.push_back(std::move(row));
+        }
+        return out;
+    }
+}
+
+static nais::loom::accelerator read_accelerator(const json& spec) {
+    nais::loom::accelerator acc;
+    const auto a = spec.find("accelerator");
+    if (a == spec.end())
+        return acc;
+    if (!a->is_object())
+        fail("accelerator", "an object {macs_per_cycle, clock_mhz, baseline_bits, mac_energy, weight_bit_energy, "
+                            "activation_bit_energy} (each optional)", *a);
+    const auto opt = [&](const char* key, double& v) {
+        if (const auto it = a->find(key); it != a->end())
+            v = number(*it, std::string("accelerator.") + key);
+    };
+    opt("macs_per_cycle", acc.equivalent_macs_per_cycle);
+    opt("clock_mhz", acc.clock_mhz);
+    opt("mac_energy", acc.mac_energy);
+    opt("weight_bit_energy", acc.weight_bit_energy);
+    opt("activation_bit_energy", acc.activation_bit_energy);
+    if (const auto it = a->find("baseline_bits"); it != a->end())
+        acc.baseline_bits = integer_at_least(*it, "accelerator.baseline_bits", 1);
+    try {
+        acc.validate();
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+    return acc;
+}
+
+/// "objective": {"mode": "product" | "weighted_sum", "weights": [latency, energy], "exponents": [..]}
+static nais::objective_mix<double, 2> read_objective(const json& spec) {
+    nais::objective_mix<double, 2> mix;
+    const auto o = spec.find("objective");
+    if (o == spec.end())
+        return mix;
+    if (!o->is_object())
+        fail("objective", "an object {mode, weights, exponents}", *o);
+    if (const auto mode = o->find("mode"); mode != o->end()) {
+        if (*mode == "product")
+            mix.mode = nais::combination::product;
+        else if (*mode == "weighted_sum")
+            mix.mode = nais::combination::weighted_sum;
+        else
+            fail("objective.mode", "\"product\" or \"weighted_sum\"", *mode);
+    }
+    const auto pair = [&](const char* key, std::array<double, 2>& v) {
+        if (const auto it = o->find(key); it != o->end())
+            read_tensor(*it, std::string("objective.") + key, {2},
+                        [&v](const std::vector<std::size_t>& i, double x) { v[i[0]] = x; });
+    };
+    pair("weights", mix.weight);
+    pair("exponents", mix.exponent);
+    return mix;
+}
+
+template <class Sharing>
+json evaluate_loom(const json& spec, const nais::runtime_space& space) {
+    using loss_t = nais::loom::loss<nais::runtime_space, double, Sharing>;
+    const auto acc = read_accelerator(spec);
+    auto l = std::make_unique<loss_t>(space, acc);
+    const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
+    const auto phi_shape = loom_phi_shape<Sharing>(n, m, q);
+    read_tensor(require_key(spec, "theta", "theta"), "theta", {n, m}, put_2d(l->theta()));
+    read_tensor(require_key(spec, "phi", "phi"), "phi", phi_shape, put_loom_phi<Sharing>(l->phi_weights(), n));
+    read_tensor(require_key(spec, "phi_act", "phi_act"), "phi_act", phi_shape, put_loom_phi<Sharing>(l->phi_activations(), n));
+    if (const json* g = gumbel_of(spec, "an object {theta, phi, phi_act}")) {
+        read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
+        read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", phi_shape,
+                    put_loom_phi<Sharing>(l->phi_weights_noise(), n));
+        read_tensor(require_key(*g, "phi_act", "gumbel.phi_act"), "gumbel.phi_act", phi_shape,
+                    put_loom_phi<Sharing>(l->phi_activations_noise(), n));
+    }
+    read_sampling(spec, l->params);
+    l->params.objective = read_objective(spec);
+    evaluate_or_throw(*l);
+    const nais::loom::design d = l->derive();
+    const nais::loom::design_report r = nais::loom::evaluate<Sharing>(space, acc, d);
+    json out;
+    out["loss"] = l->value();
+    out["perf_loss"] = l->perf_loss();
+    out["latency_cycles"] = l->latency();
+    out["energy"] = l->energy();
+    out["latency_blocks"] = to_json_1d(l->latency_blocks());
+    out["energy_blocks"] = to_json_1d(l->energy_blocks());
+    out["grad"] = {{"theta", to_json_2d(l->grad_theta())},
+                   {"phi", loom_phi_json<Sharing>(l->grad_phi_weights(), n, m)},
+                   {"phi_act", loom_phi_json<Sharing>(l->grad_phi_activations(), n, m)},
+                   {"acc_loss", l->grad_acc_loss()}};
+    out["design"] = {{"ops", d.ops},       {"weight_bits", d.weight_bits}, {"activation_bits", d.activation_bits},
+                     {"cycles", r.cycles}, {"ms", r.ms},                   {"energy", r.energy}};
+    return out;
+}
+
+json evaluate_loom_spec(const json& spec, const nais::runtime_space& space) {
+    const auto s = spec.find("sharing");
+    const std::string rule = s == spec.end() ? "per-op" : (s->is_string() ? s->get<std::string>() : "");
+    if (rule == "network")
+        return evaluate_loom<nais::sharing::network_wide>(spec, space);
+    if (rule == "per-op")
+        return evaluate_loom<nais::sharing::per_op_type>(spec, space);
+    if (rule == "per-block-op")
+        return evaluate_loom<nais::sharing::per_block_op>(spec, space);
+    fail("sharing", "\"network\", \"per-op\" or \"per-block-op\"", *s);
+}
+
+}  // namespace nais_eval::detail
