@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -93,18 +94,23 @@ double rel_diff(const A& a, const B& b) {
 
 inline double tolerance(bool is_double) { return is_double ? 1e-12 : 1e-4; }
 
-/// Aborts unless a baseline's loss and gradients (theta, phi, pf) agree with the library's to
-/// tolerance(): `lib` and `other` are the two losses; theta, phi and pf the relative differences
-/// of the gradients.
-inline void require_agreement(const std::string& name, const char* baseline, bool is_double, double lib, double other,
-                              double theta, double phi, double pf) {
-    const double d[4] = {std::abs(lib - other) / std::abs(lib), theta, phi, pf};
-    for (double x : d)
-        if (!(x <= tolerance(is_double))) {
-            std::fprintf(stderr, "%s: %s disagrees with the library: loss %.3g theta %.3g phi %.3g pf %.3g (relative)\n",
-                         name.c_str(), baseline, d[0], d[1], d[2], d[3]);
+/// Aborts unless a baseline agrees with the library to tolerance() on every (what, relative
+/// difference) pair, naming the baseline and the first quantity that disagrees.
+inline void require_agreement(const std::string& name, const char* baseline, bool is_double,
+                              std::initializer_list<std::pair<const char*, double>> diffs) {
+    for (const auto& [what, d] : diffs)
+        if (!(d <= tolerance(is_double))) {
+            std::fprintf(stderr, "%s: %s disagrees with the library on %s: %.3g relative\n", name.c_str(), baseline, what, d);
             std::abort();
         }
+}
+
+/// The same for the FPGA losses: `lib` and `other` are the two losses; theta, phi and pf the
+/// relative differences of the gradients.
+inline void require_agreement(const std::string& name, const char* baseline, bool is_double, double lib, double other,
+                              double theta, double phi, double pf) {
+    require_agreement(name, baseline, is_double,
+                      {{"the loss", std::abs(lib - other) / std::abs(lib)}, {"d/dtheta", theta}, {"d/dphi", phi}, {"d/dpf", pf}});
 }
 
 /// Aborts unless the fused loop reproduces the library's loss and gradients.
@@ -172,19 +178,25 @@ Space make_space(int n, int m, int q) {
         return Space{};
 }
 
+/// The benchmark names of one case: "<family>/<what>/<static|runtime>/<double|float>/N<n>_M<m>_Q<q>".
+template <class Space, class T>
+struct case_name {
+    const char* family;
+    int n, m, q;
+    std::string operator()(const char* what) const {
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "%s/%s/%s/%s/N%d_M%d_Q%d", family, what,
+                      std::is_same_v<Space, nais::runtime_space> ? "runtime" : "static",
+                      std::is_same_v<T, double> ? "double" : "float", n, m, q);
+        return buf;
+    }
+};
+
 /// Registers forward+backward and forward of one (space, scalar, architecture) case.
 template <class Space, class T, class Arch>
 void register_case(int n, int m, int q) {
     using loss_t = nais::fpga::loss<Space, T, Arch>;
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "%s/%%s/%s/%s/N%d_M%d_Q%d", std::is_same_v<Arch, nais::fpga::recursive> ? "recursive" : "pipelined",
-                  std::is_same_v<Space, nais::runtime_space> ? "runtime" : "static", std::is_same_v<T, double> ? "double" : "float",
-                  n, m, q);
-    const std::string pattern = buf;
-    auto name = [&](const char* what) {
-        std::snprintf(buf, sizeof buf, pattern.c_str(), what);
-        return std::string(buf);
-    };
+    const case_name<Space, T> name{std::is_same_v<Arch, nais::fpga::recursive> ? "recursive" : "pipelined", n, m, q};
     const double elements = static_cast<double>(n) * m * q;
     benchmark::RegisterBenchmark(name("fwd+bwd").c_str(), [=, label = name("fwd+bwd")](benchmark::State& state) {
         const Space s = make_space<Space>(n, m, q);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs the benchmarks, with the libtorch autograd baseline (installs libtorch-dev).
-#   bash scripts/bench.sh                 build, then run all three programs
+#   bash scripts/bench.sh                 build, then run all four programs
 #   bash scripts/bench.sh --build-only    build only (what CI does)
 # Extra arguments after the first are passed to every benchmark program, e.g.
 #   bash scripts/bench.sh --run --benchmark_filter=N20_M9_Q3
@@ -12,13 +12,13 @@ NAIS_WITH_TORCH=1 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNAIS_BUILD_BENCHMARKS=ON \
       "-DNAIS_BENCH_ARCH_FLAGS=${NAIS_BENCH_ARCH_FLAGS:-}" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_fpga_loss bench_search bench_sweep
+cmake --build "$build" -j "$(nproc)" --target bench_fpga_loss bench_devices bench_search bench_sweep
 mode=${1:---run}
 [ $# -gt 0 ] && shift
 if [ "$mode" = "--build-only" ]; then
   exit 0
 fi
-for b in bench_fpga_loss bench_search bench_sweep; do
+for b in bench_fpga_loss bench_devices bench_search bench_sweep; do
   echo "== $b"
   "$build/bench/$b" "$@"
 done

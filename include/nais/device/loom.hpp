@@ -141,7 +141,6 @@ public:
         nais::detail::require_shape(ea_.value(), sharing::group_rows_of<Sharing>(n, m), sharing::group_cols_of<Sharing>(n, m),
                               "loom::bit_serial_cost: activation bit expectation");
         out_.resize(n, m);
-        s_.resize(n, m);
         rwa_.resize(ew_.value().rows(), ew_.value().cols());
         rw_.resize(rwa_.rows(), rwa_.cols());
         ra_.resize(rwa_.rows(), rwa_.cols());
@@ -177,20 +176,19 @@ public:
     }
 
 private:
-    void reduce(const value_type& seed, const value_type& coef, group_type& r) {
-        s_ = seed * coef;
+    static void reduce(const value_type& seed, const value_type& coef, group_type& r) {
         if constexpr (std::is_same_v<Sharing, sharing::per_block_op>)
-            r = s_;
+            r = seed * coef;
         else if constexpr (std::is_same_v<Sharing, sharing::per_op_type>)
-            r = s_.colwise().sum().transpose();
+            r = (seed * coef).colwise().sum().transpose();
         else
-            r(0, 0) = s_.sum();
+            r(0, 0) = (seed * coef).sum();
     }
 
     Table t_;
     Ew ew_;
     Ea ea_;
-    value_type out_, s_;
+    value_type out_;
     group_type rwa_, rw_, ra_, gw_, ga_;
 };
 

@@ -102,6 +102,8 @@ public:
     phi_type& phi_noise() noexcept { return s_.phi.noise; }
     const theta_type& theta() const noexcept { return s_.theta.value; }
     const phi_type& phi() const noexcept { return s_.phi.value; }
+    const theta_type& theta_noise() const noexcept { return s_.theta.noise; }
+    const phi_type& phi_noise() const noexcept { return s_.phi.noise; }
 
     /// Validates the inputs and evaluates the loss (no gradients).
     T forward() {

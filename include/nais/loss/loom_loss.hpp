@@ -146,6 +146,9 @@ public:
     const theta_type& theta() const noexcept { return s_.theta.value; }
     const phi_type& phi_weights() const noexcept { return s_.phi_w.value; }
     const phi_type& phi_activations() const noexcept { return s_.phi_a.value; }
+    const theta_type& theta_noise() const noexcept { return s_.theta.noise; }
+    const phi_type& phi_weights_noise() const noexcept { return s_.phi_w.noise; }
+    const phi_type& phi_activations_noise() const noexcept { return s_.phi_a.noise; }
 
     T forward() {
         validate();
