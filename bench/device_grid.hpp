@@ -22,16 +22,6 @@ nais::gpu::latency_table synthetic_gpu_table(const Space& s) {
     return t.normalized_by(t.max());
 }
 
-/// Row-major copy of an Eigen array.
-template <class T, class A>
-std::vector<T> row_major(const A& a) {
-    std::vector<T> v;
-    for (Eigen::Index r = 0; r < a.rows(); ++r)
-        for (Eigen::Index c = 0; c < a.cols(); ++c)
-            v.push_back(static_cast<T>(a(r, c)));
-    return v;
-}
-
 /// Hand-fused GPU loss: L = Acc * alpha * sum_(i,m) GS(theta)_im sum_q GS(phi)_q Lat(i,m,q).
 template <class Loss>
 class fused_gpu {
@@ -160,13 +150,6 @@ private:
     std::vector<T> bits_, pa_, pw_, pact_, dpa_, dpw_, dpact_, ew_, ea_, dew_, dea_, lwa_, lw_, la_, ewa_, eww_, eaa_;
 };
 
-template <class A>
-void random_normal(A& a, std::mt19937_64& rng) {
-    std::normal_distribution<double> nd(0, 1);
-    for (Eigen::Index j = 0; j < a.size(); ++j)
-        a.data()[j] = static_cast<typename A::Scalar>(nd(rng));
-}
-
 /// One device's case: the loss, its fused loop, how to set them up and verify them.
 template <class Space, class T>
 struct gpu_case {
@@ -179,8 +162,9 @@ struct gpu_case {
     fused_type make_fused(const Space& s) const { return fused_type(s, table); }
     static void init(loss_type& l) {
         std::mt19937_64 rng(2020);
-        random_normal(l.theta(), rng);
-        random_normal(l.phi(), rng);
+        std::normal_distribution<double> nd(0, 1);
+        random_normal(l.theta(), rng, nd);
+        random_normal(l.phi(), rng, nd);
         nais::gumbel_noise(l.theta_noise(), 1);
         nais::gumbel_noise(l.phi_noise(), 2);
         l.params.tau = T(0.8);
@@ -206,9 +190,10 @@ struct loom_case {
     fused_type make_fused(const Space& s) const { return fused_type(s, nais::loom::accelerator{}); }
     static void init(loss_type& l) {
         std::mt19937_64 rng(2020);
-        random_normal(l.theta(), rng);
-        random_normal(l.phi_weights(), rng);
-        random_normal(l.phi_activations(), rng);
+        std::normal_distribution<double> nd(0, 1);
+        random_normal(l.theta(), rng, nd);
+        random_normal(l.phi_weights(), rng, nd);
+        random_normal(l.phi_activations(), rng, nd);
         nais::gumbel_noise(l.theta_noise(), 1);
         nais::gumbel_noise(l.phi_weights_noise(), 2);
         nais::gumbel_noise(l.phi_activations_noise(), 3);

@@ -61,6 +61,23 @@ inline nais::runtime_space runtime_grid_space(int n, int m, int q) {
     return nais::runtime_space(std::move(blocks), std::move(ops), std::move(bits));
 }
 
+/// Fills `a` with draws of `nd` from `rng` in storage order.
+template <class A>
+void random_normal(A& a, std::mt19937_64& rng, std::normal_distribution<double>& nd) {
+    for (Eigen::Index j = 0; j < a.size(); ++j)
+        a.data()[j] = static_cast<typename A::Scalar>(nd(rng));
+}
+
+/// Row-major copy of an Eigen array.
+template <class T, class A>
+std::vector<T> row_major(const A& a) {
+    std::vector<T> v;
+    for (Eigen::Index r = 0; r < a.rows(); ++r)
+        for (Eigen::Index c = 0; c < a.cols(); ++c)
+            v.push_back(static_cast<T>(a(r, c)));
+    return v;
+}
+
 /// A mid-search point: random logits and noise, pf near EDD's p0, alpha normalising Perf_loss
 /// to 1, RES_ub at the expected DSPs (so the penalty and its gradient are of order beta).
 template <class Loss>
@@ -68,10 +85,8 @@ void init(Loss& l) {
     using T = typename Loss::scalar_type;
     std::mt19937_64 rng(2020);
     std::normal_distribution<double> nd(0, 1);
-    for (Eigen::Index j = 0; j < l.theta().size(); ++j)
-        l.theta().data()[j] = static_cast<T>(nd(rng));
-    for (Eigen::Index j = 0; j < l.phi().size(); ++j)
-        l.phi().data()[j] = static_cast<T>(nd(rng));
+    random_normal(l.theta(), rng, nd);
+    random_normal(l.phi(), rng, nd);
     const double budget = Loss::shared ? 2520 : 900;
     for (Eigen::Index j = 0; j < l.pf().size(); ++j)
         l.pf().data()[j] = static_cast<T>(std::log2(budget / static_cast<double>(l.pf().size())) + 0.3 * nd(rng));
@@ -130,17 +145,10 @@ torch_problem to_torch_problem(const Loss& l, const Space& s) {
     p.recursive = Loss::shared;
     p.is_double = std::is_same_v<typename Loss::scalar_type, double>;
     p.n = l.num_blocks(), p.m = l.num_ops(), p.q = l.num_bits();
-    auto flat = [](const auto& a) {  // row-major
-        std::vector<double> v;
-        for (Eigen::Index r = 0; r < a.rows(); ++r)
-            for (Eigen::Index c = 0; c < a.cols(); ++c)
-                v.push_back(static_cast<double>(a(r, c)));
-        return v;
-    };
-    p.theta = flat(l.theta()), p.theta_noise = flat(l.theta_noise());
-    p.phi = flat(l.phi()), p.phi_noise = flat(l.phi_noise());
-    p.pf = flat(l.pf());
-    p.work = flat(nais::work_array<double>(s));
+    p.theta = row_major<double>(l.theta()), p.theta_noise = row_major<double>(l.theta_noise());
+    p.phi = row_major<double>(l.phi()), p.phi_noise = row_major<double>(l.phi_noise());
+    p.pf = row_major<double>(l.pf());
+    p.work = row_major<double>(nais::work_array<double>(s));
     for (int k = 0; k < p.q; ++k) {
         p.latency_factor.push_back(nais::fpga::edd_latency_calibration{}(s.bit_width(k)));
         p.dsp_factor.push_back(nais::fpga::edd_dsp_calibration{}(s.bit_width(k)));
