@@ -26,7 +26,7 @@ double budget() {
 template <class Arch>
 void bm_search_step(benchmark::State& state) {
     auto loss = std::make_unique<nais::fpga::loss<space_t, double, Arch>>(space_t{});
-    loss->params.res_ub = budget<Arch>();
+    loss->params().res_ub = budget<Arch>();
     nais::search::search_options<double> o;
     o.learning_rate = {0.1, 0.1, 0.1};
     nais::search::co_search search(*loss, o);

@@ -41,7 +41,7 @@ public:
     }
 
     T evaluate(const Loss& l) {
-        const T tau = l.params.tau, c = l.params.acc_loss * l.params.alpha;
+        const T tau = l.params().tau, c = l.params().acc_loss * l.params().alpha;
         softmax_rows(l.theta(), l.theta_noise(), tau, n_, m_, pa_);
         softmax_rows(l.phi(), l.phi_noise(), tau, 1, q_, pq_);
         std::fill(dpq_.begin(), dpq_.end(), T(0));
@@ -167,9 +167,9 @@ struct gpu_case {
         random_normal(l.phi(), rng, nd);
         nais::gumbel_noise(l.theta_noise(), 1);
         nais::gumbel_noise(l.phi_noise(), 2);
-        l.params.tau = T(0.8);
+        l.params().tau = T(0.8);
         l.forward();
-        l.params.alpha = T(1) / l.perf_loss();
+        l.params().alpha = T(1) / l.perf_loss();
     }
     static void verify(loss_type& l, fused_type& f, const std::string& name) {
         const double lib = static_cast<double>(l.evaluate()), fus = static_cast<double>(f.evaluate(l));
@@ -197,9 +197,9 @@ struct loom_case {
         nais::gumbel_noise(l.theta_noise(), 1);
         nais::gumbel_noise(l.phi_weights_noise(), 2);
         nais::gumbel_noise(l.phi_activations_noise(), 3);
-        l.params.tau = T(0.8);
+        l.params().tau = T(0.8);
         l.forward();
-        l.params.objective = nais::objective_mix<T, 2>::product({T(1) / l.latency(), T(1) / l.energy()});
+        l.params().objective = nais::objective_mix<T, 2>::product({T(1) / l.latency(), T(1) / l.energy()});
     }
     static void verify(loss_type& l, fused_type& f, const std::string& name) {
         const double lib = static_cast<double>(l.evaluate()), fus = static_cast<double>(f.evaluate(l));

@@ -92,12 +92,12 @@ void init(Loss& l) {
         l.pf().data()[j] = static_cast<T>(std::log2(budget / static_cast<double>(l.pf().size())) + 0.3 * nd(rng));
     nais::gumbel_noise(l.theta_noise(), 1);
     nais::gumbel_noise(l.phi_noise(), 2);
-    l.params.res_ub = static_cast<T>(budget);
-    l.params.tau = T(0.8);
-    l.params.C = T(1.01);
+    l.params().res_ub = static_cast<T>(budget);
+    l.params().tau = T(0.8);
+    l.params().C = T(1.01);
     l.forward();
-    l.params.alpha = T(1) / l.perf_loss();
-    l.params.res_ub = l.res();
+    l.params().alpha = T(1) / l.perf_loss();
+    l.params().res_ub = l.res();
 }
 
 template <class A, class B>

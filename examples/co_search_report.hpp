@@ -64,14 +64,14 @@ void print_design(const char* title, const nais::fpga::design_report& r, const s
 template <class Arch>
 int run(const char* title, const nais::fpga::board& board) {
     nais::fpga::loss<space, double, Arch> loss{space{}};  // Eq. 1 for this architecture
-    loss.params.res_ub = board.dsp_budget;
+    loss.params().res_ub = board.dsp_budget;
     nais::search::co_search search(loss, settings());
 
     // STAND-IN for the supernet's validation loss: rewards capacity and precision only; it is
     // not an accuracy model. A real search passes a callable that runs the supernet on the
     // validation set with ctx.arch_probabilities / quant_probabilities and returns Acc_loss
     // with d Acc_loss / d theta and d Acc_loss / d phi (see nais/search/co_search.hpp).
-    nais::search::capacity_precision_proxy<Arch> stand_in_accuracy(loss.costs());
+    nais::search::capacity_precision_proxy<> stand_in_accuracy(space{});
     long weight_steps = 0;
     auto train_weights = [&](const nais::search::step_context<decltype(loss)>&) {
         ++weight_steps;  // a real search updates the supernet weights on the training set here
@@ -87,9 +87,9 @@ int run(const char* title, const nais::fpga::board& board) {
     const double search_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
     const double finish_ms = std::chrono::duration<double, std::milli>(t2 - t1).count();
     std::printf("%ld steps (%ld weight steps) in %.1f ms (%.1f us/step); derivation + exact evaluation + re-tuning "
-                "%.3f ms; pf bounds [%d, %d]\n",
+                "%.3f ms; pf bounds [%g, %g]\n",
                 search.steps_done(), weight_steps, search_ms, 1e3 * search_ms / static_cast<double>(curve.size()),
-                finish_ms, search.pf_bounds().min, search.pf_bounds().max);
+                finish_ms, search.bounds(nais::fpga::pf_tag{}).min, search.bounds(nais::fpga::pf_tag{}).max);
     print_curve(curve);
     print_design<Arch>("derived network, searched pf rounded:", out.searched_report, {});
     if (!out.retuned.feasible) {

@@ -15,7 +15,7 @@ void report(const char* title, Loss& edd, double budget) {
     edd.evaluate();
     std::printf("== %s ==\n", title);
     std::printf("  loss L        = %.6g   (Eq. 1)\n", edd.value());
-    std::printf("  Perf_loss     = %.6g   (alpha = %.3g)\n", edd.perf_loss(), edd.params.alpha);
+    std::printf("  Perf_loss     = %.6g   (alpha = %.3g)\n", edd.perf_loss(), edd.params().alpha);
     std::printf("  RES           = %.1f DSPs of %.0f; penalty beta*C^(RES-RES_ub) = %.4g\n", edd.res(), budget,
                 edd.penalty());
     std::printf("  dL/dAcc_loss  = %.6g   (= Perf_loss; chain this into your supernet)\n", edd.grad_acc_loss());
@@ -52,25 +52,25 @@ int main() {
     {  // recursive FPGA, ZCU102-like budget: one shared IP per op type (Eq. 6, 9-10)
         nais::fpga::recursive_loss<space> edd{space{}};
         const double budget = 2520;
-        edd.params.res_ub = budget;
-        edd.params.acc_loss = acc_loss;
-        edd.params.C = 1.01;
+        edd.params().res_ub = budget;
+        edd.params().acc_loss = acc_loss;
+        edd.params().C = 1.01;
         edd.pf().setConstant(std::log2(budget / M));  // EDD Sec. 5: p0 = log(RES_ub / M)
         edd.forward();
-        edd.params.alpha = 1.0 / edd.perf_loss();  // alpha brings Perf_loss to ~1, Acc_loss's magnitude
+        edd.params().alpha = 1.0 / edd.perf_loss();  // alpha brings Perf_loss to ~1, Acc_loss's magnitude
         report("recursive FPGA (ZCU102-like, 2520 DSPs; M = 9 shared IPs)", edd, budget);
     }
     {  // pipelined FPGA, ZC706-like budget: one IP per (block, op) (Eq. 7-8)
         nais::fpga::pipelined_loss<space> edd{space{}};
         const double budget = 900;
-        edd.params.res_ub = budget;
-        edd.params.acc_loss = acc_loss;
-        edd.params.C = 1.01;
+        edd.params().res_ub = budget;
+        edd.params().acc_loss = acc_loss;
+        edd.params().C = 1.01;
         edd.pf().setConstant(std::log2(budget / (M * N)));  // EDD Sec. 5: p0 = log(RES_ub / (M N))
         nais::gumbel_noise(edd.theta_noise(), 42);           // one Gumbel-softmax sample, seeded
         nais::gumbel_noise(edd.phi_noise(), 43);
         edd.forward();
-        edd.params.alpha = 1.0 / edd.perf_loss();
+        edd.params().alpha = 1.0 / edd.perf_loss();
         report("pipelined FPGA (ZC706-like, 900 DSPs; one Gumbel sample, seed 42/43)", edd, budget);
     }
     return 0;

@@ -28,8 +28,8 @@ int main(int argc, char** argv) {
     for (long step = 1; step <= 300; ++step) {
         nais::gumbel_noise(loss.theta_noise(), 100 + step);
         nais::gumbel_noise(loss.phi_noise(), 200 + step);
-        loss.params.tau = 5.0 * std::pow(0.99, double(step));
-        loss.params.acc_loss = accuracy(loss.theta(), g_theta, loss.phi(), g_phi);
+        loss.params().tau = 5.0 * std::pow(0.99, double(step));
+        loss.params().acc_loss = accuracy(loss.theta(), g_theta, loss.phi(), g_phi);
         const double l = loss.evaluate();  // L = Acc * Perf_loss (no resource term on a GPU)
         // product rule of Eq. 1: dL/dx = Acc * dPerf/dx (the library's gradient) + Perf * dAcc/dx
         const theta_t gt = loss.grad_theta() + loss.perf_loss() * g_theta;
@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
         adam.update(loss.theta(), gt, s_theta, 0.1, step);
         adam.update(loss.phi(), gp, s_phi, 0.1, step);
         if (step == 1 || step % 100 == 0)
-            std::printf("step %3ld  tau %.2f  L = %.4f  Acc = %.4f  Perf_loss = %.4f\n", step, loss.params.tau, l,
-                        loss.params.acc_loss, loss.perf_loss());
+            std::printf("step %3ld  tau %.2f  L = %.4f  Acc = %.4f  Perf_loss = %.4f\n", step, loss.params().tau, l,
+                        loss.params().acc_loss, loss.perf_loss());
     }
     const nais::gpu::design d = loss.derive();
     const nais::gpu::design_report r = nais::gpu::evaluate(ms, d);

@@ -12,13 +12,13 @@ int main() {
     nais::loom::accelerator asic;  // 128 equivalent 16b x 16b MACs per cycle at 1 GHz (see loom.hpp)
     loss_t loss{space{}, asic};
     // Perf_loss = (L / L0) * (E / E0): the energy-delay product, normalised at the initial point
-    loss.params.objective = nais::objective_mix<double, 2>::weighted_sum({1, 0});
+    loss.params().objective = nais::objective_mix<double, 2>::weighted_sum({1, 0});
     loss.forward();
     const double l0 = loss.latency();
-    loss.params.objective = nais::objective_mix<double, 2>::weighted_sum({0, 1});
+    loss.params().objective = nais::objective_mix<double, 2>::weighted_sum({0, 1});
     loss.forward();
     const double e0 = loss.energy();
-    loss.params.objective = nais::objective_mix<double, 2>::product({1 / l0, 1 / e0});
+    loss.params().objective = nais::objective_mix<double, 2>::product({1 / l0, 1 / e0});
     std::printf("Loom-style ASIC, %d blocks x %d ops, weights and activations in {2, 4, 8, 16} bits per op type\n",
                 loss.num_blocks(), loss.num_ops());
     std::printf("initial expectation: %.0f cycles, energy %.3g (16b MAC units)\n", l0, e0);
@@ -32,11 +32,11 @@ int main() {
         nais::gumbel_noise(loss.theta_noise(), 100 + step);
         nais::gumbel_noise(loss.phi_weights_noise(), 200 + step);
         nais::gumbel_noise(loss.phi_activations_noise(), 300 + step);
-        loss.params.tau = 5.0 * std::pow(0.99, double(step));
+        loss.params().tau = 5.0 * std::pow(0.99, double(step));
         // the stand-in rewards precision of weights and activations alike (half each)
         const double acc_w = accuracy(loss.theta(), g_theta, loss.phi_weights(), g_w);
         const double acc_a = accuracy(loss.theta(), unused, loss.phi_activations(), g_a);
-        loss.params.acc_loss = (acc_w + acc_a) / 2;
+        loss.params().acc_loss = (acc_w + acc_a) / 2;
         const double l = loss.evaluate();
         const double perf = loss.perf_loss();  // product rule of Eq. 1
         const loss_t::theta_type gt = loss.grad_theta() + perf * (g_theta + unused) / 2;
@@ -46,8 +46,8 @@ int main() {
         adam.update(loss.phi_weights(), gw, s_w, 0.1, step);
         adam.update(loss.phi_activations(), ga, s_a, 0.1, step);
         if (step == 1 || step % 100 == 0)
-            std::printf("step %3ld  tau %.2f  L = %.4f  Acc = %.4f  EDP/EDP0 = %.4f\n", step, loss.params.tau, l,
-                        loss.params.acc_loss, perf);
+            std::printf("step %3ld  tau %.2f  L = %.4f  Acc = %.4f  EDP/EDP0 = %.4f\n", step, loss.params().tau, l,
+                        loss.params().acc_loss, perf);
     }
     const nais::loom::design d = loss.derive();
     const nais::loom::design_report r = nais::loom::evaluate<nais::sharing::per_op_type>(space{}, asic, d);

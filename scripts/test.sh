@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the whole test suite. Optional environment:
+# Builds what the tests need (not the benchmarks: scripts/bench.sh) and runs the whole test suite.
+# Optional environment:
 #   NAIS_BUILD_DIR    build directory (default: build)
 #   NAIS_CMAKE_ARGS   extra CMake arguments (e.g. -DNAIS_SANITIZE=ON)
 set -euo pipefail
@@ -7,6 +8,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build}
 # shellcheck disable=SC2086
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${NAIS_BUILD_TYPE:-Release} ${NAIS_CMAKE_ARGS:-} >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${NAIS_BUILD_TYPE:-Release} -DNAIS_BUILD_BENCHMARKS=OFF ${NAIS_CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" -j "$(nproc)" --output-on-failure

@@ -33,7 +33,7 @@ inline nais::search::search_options<double> example_options(long steps = 300) {
 template <class Arch>
 void check_initialisation(double budget) {
     loss_of<Arch> loss{space{}};
-    loss.params.res_ub = budget;
+    loss.params().res_ub = budget;
     loss.theta().setRandom();
     loss.pf().setConstant(3);
     nais::search::co_search search(loss, example_options());
@@ -51,7 +51,7 @@ void check_initialisation(double budget) {
 template <class Arch>
 void check_product_rule(bool hard_pf_only) {
     loss_of<Arch> loss{space{}};
-    loss.params.res_ub = 600;  // initial design near the budget: the penalty term matters
+    loss.params().res_ub = 600;  // initial design near the budget: the penalty term matters
     auto opt = example_options();
     opt.learning_rate = {0, 0, 0};
     opt.hard = hard_pf_only;
@@ -62,31 +62,31 @@ void check_product_rule(bool hard_pf_only) {
     fill_normal(loss.phi(), rng, 0.7);
     fill_normal(loss.pf(), rng, 0.5, 7.0);
     loss.forward();
-    loss.params.res_ub = std::max(0.0, loss.res() - 50);  // 50 DSPs over: the penalty term matters
-    nais::search::capacity_precision_proxy<Arch> proxy(loss.costs());
+    loss.params().res_ub = std::max(0.0, loss.res() - 50);  // 50 DSPs over: the penalty term matters
+    nais::search::capacity_precision_proxy<> proxy(space{});
     search.step(proxy);
     nais::search::accuracy_gradient<double> scratch;
     auto f = [&] {
-        loss.params.acc_loss = proxy.evaluate(loss.theta(), loss.phi(), scratch);
+        loss.params().acc_loss = proxy.evaluate(typename Arch::sharing{}, loss.theta(), loss.phi(), scratch);
         return loss.forward();
     };
     CHECK(loss.penalty() > 0.1 * loss.value());
-    check_gradient("dL/dpf", loss.pf(), search.grad_pf(), f, double_fd);
+    check_gradient("dL/dpf", loss.pf(), search.gradient(nais::fpga::pf_tag{}), f, double_fd);
     if (hard_pf_only)
         return;  // straight-through theta/phi gradients are not derivatives (see test_compose)
     check_gradient("dL/dtheta", loss.theta(), search.grad_theta(), f, double_fd);
-    check_gradient("dL/dphi", loss.phi(), search.grad_phi(), f, double_fd);
+    check_gradient("dL/dphi", loss.phi(), search.gradient(nais::fpga::phi_tag{}), f, double_fd);
 }
 
 template <class Arch>
 void check_reproducible(bool hard) {
     auto run = [&](std::uint64_t seed, loss_of<Arch>& loss) {
-        loss.params.res_ub = 900;
+        loss.params().res_ub = 900;
         auto opt = example_options(40);
         opt.seed = seed;
         opt.hard = hard;
         nais::search::co_search search(loss, opt);
-        nais::search::capacity_precision_proxy<Arch> proxy(loss.costs());
+        nais::search::capacity_precision_proxy<> proxy(space{});
         return search.run(proxy);
     };
     loss_of<Arch> a{space{}}, b{space{}}, c{space{}};
@@ -106,7 +106,7 @@ void check_reproducible(bool hard) {
 template <class Arch>
 void check_callable_errors() {
     loss_of<Arch> loss{space{}};
-    loss.params.res_ub = 900;
+    loss.params().res_ub = 900;
     nais::search::co_search search(loss, example_options());
     const std::string rows = std::to_string(loss.phi().rows());
     using ctx_t = nais::search::step_context<loss_of<Arch>>;
@@ -117,7 +117,7 @@ void check_callable_errors() {
           "nais: co-search step 2: the accuracy callable returned Acc_loss = nan");
     search.initialize();
     auto misshaped = [](const ctx_t&, nais::search::accuracy_gradient<double>& g) {
-        g.phi.resize(3, 2);
+        g.phi().resize(3, 2);
         return 1.0;
     };
     CHECK(error_of([&] { search.step(misshaped); }) ==
@@ -155,9 +155,9 @@ template <class Arch>
 void check_infeasible_budget() {
     const auto one = [](int) { return 1.0; };  // every bit-width costs a full DSP per multiplier
     loss_of<Arch> loss{space{}, nais::fpga::edd_latency_calibration{}, one};
-    loss.params.res_ub = 4;
+    loss.params().res_ub = 4;
     auto opt = example_options();
-    opt.pf_bounds = nais::fpga::pf_range{3, 10};
+    opt.bounds = {{"pf", {3, 10}}};
     const std::string msg = error_of([&] { nais::search::co_search search(loss, opt); });
     CHECK(msg.find("nais: infeasible budget: no design of the space meets RES_ub = 4 DSPs") == 0);
     CHECK(msg.find(loss_of<Arch>::shared ? "needs 8" : "needs 160") != std::string::npos);
@@ -170,7 +170,7 @@ void check_infeasible_budget() {
     CHECK(typed);
     // EDD's Psi(4) = 0: a zero budget is met by an all-4-bit design, so it is not refused
     loss_of<Arch> lut{space{}};
-    lut.params.res_ub = 0;
+    lut.params().res_ub = 0;
     CHECK(error_of([&] { nais::search::co_search search(lut, example_options()); }) == "(no exception)");
 }
 
@@ -180,9 +180,9 @@ template <class Arch>
 void check_budget_tightening(double loose, double tight) {
     auto search_at = [&](double budget) {
         loss_of<Arch> loss{space{}};
-        loss.params.res_ub = budget;
+        loss.params().res_ub = budget;
         nais::search::co_search search(loss, example_options());
-        nais::search::capacity_precision_proxy<Arch> proxy(loss.costs());
+        nais::search::capacity_precision_proxy<> proxy(space{});
         const auto curve = search.run(proxy);
         CHECK(curve.back().res <= budget);
         CHECK(curve.back().loss < curve.front().loss);
@@ -204,17 +204,17 @@ void check_budget_tightening(double loose, double tight) {
 template <class Arch>
 void check_sgd_search() {
     loss_of<Arch> loss{space{}};
-    loss.params.res_ub = 900;
+    loss.params().res_ub = 900;
     nais::search::search_options<double, nais::search::sgd_momentum<double>> opt;
     opt.steps = 100;
     opt.learning_rate = {0.05, 0.05, 0.02};
     opt.optimizer.nesterov = true;
     nais::search::co_search<loss_of<Arch>, nais::search::sgd_momentum<double>> search(loss, opt);
-    nais::search::capacity_precision_proxy<Arch> proxy(loss.costs());
+    nais::search::capacity_precision_proxy<> proxy(space{});
     const auto curve = search.run(proxy);
     CHECK(curve.back().loss < curve.front().loss);
     CHECK(loss.pf().minCoeff() >= 0);
-    CHECK(loss.pf().maxCoeff() <= search.pf_bounds().max);
+    CHECK(loss.pf().maxCoeff() <= search.bounds(nais::fpga::pf_tag{}).max);
 }
 
 }  // namespace nais_test

@@ -14,6 +14,20 @@ namespace nais_test {
 /// Random but well-conditioned point: logits ~ N(0, 1.5), pf around EDD's p0 = log2(RES_ub / #IPs),
 /// optional Gumbel noise, tau in [0.3, 2]; alpha scales Perf_loss to ~1 and RES_ub is set within
 /// +-10% of the resulting DSPs so that the penalty is neither negligible nor astronomic.
+/// Copies the FPGA loss settings between losses of other scalar types or spaces.
+template <class To, class From>
+void copy_params(To& to, const From& from) {
+    using T = decltype(to.tau);
+    to.tau = T(from.tau);
+    to.hard = from.hard;
+    to.alpha = T(from.alpha);
+    to.beta = T(from.beta);
+    to.C = T(from.C);
+    to.res_ub = T(from.res_ub);
+    to.acc_loss = T(from.acc_loss);
+    to.lse_smoothness = T(from.lse_smoothness);
+}
+
 template <class Loss>
 void randomize(Loss& l, std::mt19937_64& rng, bool noise, bool hard) {
     using T = typename Loss::scalar_type;
@@ -28,7 +42,7 @@ void randomize(Loss& l, std::mt19937_64& rng, bool noise, bool hard) {
         l.theta_noise().setZero();
         l.phi_noise().setZero();
     }
-    auto& p = l.params;
+    auto& p = l.params();
     p.tau = static_cast<T>(uniform(rng, 0.3, 2.0));
     p.hard = hard;
     p.alpha = 1;
@@ -53,12 +67,12 @@ void check_loss_gradients(Loss& l, tolerance tol, double step = 1e-4) {
     const auto g_pf = l.grad_pf();
     const double g_acc = l.grad_acc_loss();
     auto f = [&] { return static_cast<double>(l.forward()); };
-    if (!l.params.hard) {
+    if (!l.params().hard) {
         check_gradient("dL/dtheta", l.theta(), g_theta, f, tol, step);
         check_gradient("dL/dphi", l.phi(), g_phi, f, tol, step);
     }
     check_gradient("dL/dpf", l.pf(), g_pf, f, tol, step);
-    check_scalar_gradient("dL/dAcc_loss", l.params.acc_loss, g_acc, f, tol, step);
+    check_scalar_gradient("dL/dAcc_loss", l.params().acc_loss, g_acc, f, tol, step);
     CHECK(g_acc == doctest::Approx(static_cast<double>(l.perf_loss())));
 }
 
@@ -67,12 +81,12 @@ void check_loss_gradients(Loss& l, tolerance tol, double step = 1e-4) {
 template <class Loss>
 void check_straight_through(Loss& l) {
     using namespace nais;
-    l.params.hard = true;
+    l.params().hard = true;
     l.evaluate();
     auto expect = [&](auto& logits, auto& noise, const auto& adjoint, const auto& got, const char* what) {
         using A = std::remove_cvref_t<decltype(logits)>;
         A g = A::Zero(logits.rows(), logits.cols());
-        auto soft = gumbel_softmax(expr::variable(logits, g), noise, l.params.tau);
+        auto soft = gumbel_softmax(expr::variable(logits, g), noise, l.params().tau);
         soft.forward();
         soft.backward(adjoint);
         const double scale = std::max(1e-300, static_cast<double>(got.abs().maxCoeff()));
@@ -101,8 +115,8 @@ void check_invariants(Loss& l) {
                 CHECK(share(m) < 1);
     } else {
         const double mx = static_cast<double>(l.perf_blocks().maxCoeff());
-        const double lse = static_cast<double>(l.perf_loss() / l.params.alpha);
-        const double mu = static_cast<double>(l.params.lse_smoothness);
+        const double lse = static_cast<double>(l.perf_loss() / l.params().alpha);
+        const double mu = static_cast<double>(l.params().lse_smoothness);
         CHECK(lse >= mx * (1 - 1e-6));
         CHECK(lse <= mx * (1 + 1e-6) + mu * std::log(static_cast<double>(l.num_blocks())));
     }
@@ -117,7 +131,7 @@ void check_invariants(Loss& l) {
 template <class Loss, class Space>
 void check_hard_equals_exact(Loss& l, const Space& space) {
     using T = typename Loss::scalar_type;
-    l.params.hard = true;
+    l.params().hard = true;
     const double loss = l.forward();
     const auto& pa = l.arch_probabilities();
     const auto& pq = l.quant_probabilities();
@@ -145,7 +159,7 @@ void check_hard_equals_exact(Loss& l, const Space& space) {
         for (int m = 0; m < m_ops; ++m)
             res += std::tanh(used(m)) * nais::fpga::op_dsp_exact<double>(chosen_bits(m), static_cast<double>(l.pf()(m)));
     const double perf = Loss::shared ? lat.sum() : lat.maxCoeff() + std::log((lat - lat.maxCoeff()).exp().sum());
-    const auto& p = l.params;
+    const auto& p = l.params();
     const double expected = static_cast<double>(p.acc_loss) * static_cast<double>(p.alpha) * perf +
                             static_cast<double>(p.beta) * std::pow(static_cast<double>(p.C), res - static_cast<double>(p.res_ub));
     const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-10;
@@ -157,15 +171,15 @@ void check_hard_equals_exact(Loss& l, const Space& space) {
 /// points back toward the budget.
 template <class Loss>
 void check_extremes(Loss& l) {
-    l.params.tau = 0.05;
-    l.params.hard = false;
-    l.params.res_ub = 0;
+    l.params().tau = 0.05;
+    l.params().hard = false;
+    l.params().res_ub = 0;
     l.forward();
     l.pf().array() += static_cast<typename Loss::scalar_type>(std::log2(3e6 / static_cast<double>(l.res())));  // ~3e6 DSPs
     l.forward();
-    l.params.res_ub = std::max<typename Loss::scalar_type>(0, l.res() - 1e6);
+    l.params().res_ub = std::max<typename Loss::scalar_type>(0, l.res() - 1e6);
     l.evaluate();
-    CHECK(static_cast<double>(l.res() - l.params.res_ub) >= 1e6 * (1 - 1e-6));
+    CHECK(static_cast<double>(l.res() - l.params().res_ub) >= 1e6 * (1 - 1e-6));
     CHECK(std::isfinite(static_cast<double>(l.value())));
     CHECK(l.grad_theta().allFinite());
     CHECK(l.grad_phi().allFinite());

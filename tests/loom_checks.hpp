@@ -34,18 +34,18 @@ void randomize(Loss& l, std::mt19937_64& rng, bool noise) {
         gumbel_noise(l.phi_weights_noise(), rng());
         gumbel_noise(l.phi_activations_noise(), rng());
     }
-    l.params.tau = static_cast<T>(uniform(rng, 0.3, 2.0));
-    l.params.acc_loss = static_cast<T>(uniform(rng, 0.5, 3.0));
+    l.params().tau = static_cast<T>(uniform(rng, 0.3, 2.0));
+    l.params().acc_loss = static_cast<T>(uniform(rng, 0.5, 3.0));
 }
 
 /// Sets params.objective to `mix` with weights that bring latency and energy to ~1 at the current point.
 template <class Loss>
 void normalised(Loss& l, objective_mix<typename Loss::scalar_type, 2> mix) {
-    l.params.objective = objective_mix<typename Loss::scalar_type, 2>::weighted_sum({1, 1});
+    l.params().objective = objective_mix<typename Loss::scalar_type, 2>::weighted_sum({1, 1});
     l.forward();
     mix.weight[0] *= 1 / l.latency();
     mix.weight[1] *= 1 / l.energy();
-    l.params.objective = mix;
+    l.params().objective = mix;
 }
 
 // The loss is O(1) and some entries of its gradient are O(1e-7): their central differences carry
@@ -63,7 +63,7 @@ void check_loom_gradients(Loss& l) {
     check_gradient("dL/dtheta", l.theta(), g_theta, f, loom_fd);
     check_gradient("dL/dphi_w", l.phi_weights(), g_w, f, loom_fd);
     check_gradient("dL/dphi_a", l.phi_activations(), g_a, f, loom_fd);
-    check_scalar_gradient("dL/dAcc_loss", l.params.acc_loss, g_acc, f, loom_fd);
+    check_scalar_gradient("dL/dAcc_loss", l.params().acc_loss, g_acc, f, loom_fd);
     CHECK(g_acc == doctest::Approx(static_cast<double>(l.perf_loss())));
 }
 

@@ -55,11 +55,11 @@ TEST_CASE("a hand-built recursive loss equals the built-in one, values and gradi
         d.probs_theta = l.arch_probabilities();
         d.probs_phi = l.quant_probabilities();
         d.pf = l.pf();
-        d.acc = l.params.acc_loss;
-        d.alpha = l.params.alpha;
-        d.beta = l.params.beta;
-        d.C = l.params.C;
-        d.ub = l.params.res_ub;
+        d.acc = l.params().acc_loss;
+        d.alpha = l.params().alpha;
+        d.beta = l.params().beta;
+        d.C = l.params().C;
+        d.ub = l.params().res_ub;
         d.g_probs_theta.setZero();
         d.g_probs_phi.setZero();
         d.g_pf.setZero();

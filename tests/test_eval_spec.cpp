@@ -28,13 +28,13 @@ nais::runtime_space space_of(const json& spec) {
 
 template <class Loss>
 void set_params(Loss& l, const json& spec) {
-    l.params.tau = spec["tau"];
-    l.params.hard = spec.value("hard", false);
-    l.params.alpha = spec["alpha"];
-    l.params.beta = spec["beta"];
-    l.params.C = spec["C"];
-    l.params.res_ub = spec["res_ub"];
-    l.params.acc_loss = spec["acc_loss"];
+    l.params().tau = spec["tau"];
+    l.params().hard = spec.value("hard", false);
+    l.params().alpha = spec["alpha"];
+    l.params().beta = spec["beta"];
+    l.params().C = spec["C"];
+    l.params().res_ub = spec["res_ub"];
+    l.params().acc_loss = spec["acc_loss"];
 }
 
 std::string error_of(const json& spec) {
@@ -149,9 +149,9 @@ TEST_CASE("nais-eval reports the GPU loss exactly as the library computes it, fo
         l.phi()(0, q) = spec["phi"][q];
         l.phi_noise()(0, q) = spec["gumbel"]["phi"][q];
     }
-    l.params.tau = spec["tau"];
-    l.params.alpha = spec["alpha"];
-    l.params.acc_loss = spec["acc_loss"];
+    l.params().tau = spec["tau"];
+    l.params().alpha = spec["alpha"];
+    l.params().acc_loss = spec["acc_loss"];
     const double loss = l.evaluate();
     const json out = nais_eval::evaluate_spec(spec);
     CHECK(out["loss"].get<double>() == loss);
@@ -178,9 +178,9 @@ TEST_CASE("nais-eval reports the Loom loss exactly as the library computes it") 
             l.phi_weights()(m, q) = spec["phi"][m][q];
             l.phi_activations()(m, q) = spec["phi_act"][m][q];
         }
-    l.params.tau = spec["tau"];
-    l.params.acc_loss = spec["acc_loss"];
-    l.params.objective = nais::objective_mix<double, 2>::product({1e-4, 1e-5});
+    l.params().tau = spec["tau"];
+    l.params().acc_loss = spec["acc_loss"];
+    l.params().objective = nais::objective_mix<double, 2>::product({1e-4, 1e-5});
     const double loss = l.evaluate();
     const json out = nais_eval::evaluate_spec(spec);
     CHECK(out["loss"].get<double>() == loss);

@@ -20,8 +20,7 @@ void float_matches_double(const Space& space) {
         f.pf() = d.pf().template cast<float>();
         f.theta_noise() = d.theta_noise().template cast<float>();
         f.phi_noise() = d.phi_noise().template cast<float>();
-        f.params = {float(d.params.tau), d.params.hard, float(d.params.alpha), float(d.params.beta), float(d.params.C),
-                    float(d.params.res_ub), float(d.params.acc_loss), float(d.params.lse_smoothness)};
+        copy_params(f.params(), d.params());
         const double ld = d.evaluate();
         const double lf = f.evaluate();
         CHECK(lf == doctest::Approx(ld).epsilon(1e-4));

@@ -18,11 +18,11 @@ TEST_CASE("pipelined: closed form on N = M = Q = 1 and the LSE of two blocks") {
         const double W = static_cast<double>(tiny_space::work_table[0][0]);
         const double pf = 4.1, acc = 0.8, alpha = 1e-4, beta = 2, C = 1.1, ub = 20;
         l.pf()(0, 0) = pf;
-        l.params.alpha = alpha;
-        l.params.beta = beta;
-        l.params.C = C;
-        l.params.res_ub = ub;
-        l.params.acc_loss = acc;
+        l.params().alpha = alpha;
+        l.params().beta = beta;
+        l.params().C = C;
+        l.params().res_ub = ub;
+        l.params().acc_loss = acc;
         const double lat = W * 16 * std::exp2(-pf);
         const double res = std::exp2(pf);  // Eq. 8 with Psi(16) = 1, no sharing
         CHECK(l.evaluate() == doctest::Approx(acc * alpha * lat + beta * std::pow(C, res - ub)).epsilon(1e-13));
@@ -31,8 +31,8 @@ TEST_CASE("pipelined: closed form on N = M = Q = 1 and the LSE of two blocks") {
     }
     {
         fpga::pipelined_loss<two_block_space> l{two_block_space{}};
-        l.params.res_ub = 100;
-        l.params.lse_smoothness = 1e5;  // smooth enough that both blocks contribute
+        l.params().res_ub = 100;
+        l.params().lse_smoothness = 1e5;  // smooth enough that both blocks contribute
         l.pf().setConstant(3);
         l.evaluate();
         const double a = l.perf_blocks()(0), b = l.perf_blocks()(1), mu = 1e5;
@@ -51,7 +51,7 @@ TEST_CASE("pipelined: gradients match finite differences at random points (soft,
     for (int r = 0; r < 6; ++r) {
         randomize(l, rng, r % 2 == 1, false);
         if (r >= 3)  // smooth maximum across blocks: every block gets gradient
-            l.params.lse_smoothness = static_cast<double>(l.perf_blocks().maxCoeff()) / 4;
+            l.params().lse_smoothness = static_cast<double>(l.perf_blocks().maxCoeff()) / 4;
         check_loss_gradients(l, double_fd);
     }
 }
@@ -61,7 +61,7 @@ TEST_CASE("pipelined: gradients match finite differences at random points (soft 
     fpga::pipelined_loss<small_space> l{small_space{}};
     for (int r = 0; r < 25; ++r) {
         randomize(l, rng, r % 2 == 1, r % 3 == 0);
-        l.params.lse_smoothness = static_cast<double>(l.perf_blocks().maxCoeff()) * nais_test::uniform(rng, 0.05, 1);
+        l.params().lse_smoothness = static_cast<double>(l.perf_blocks().maxCoeff()) * nais_test::uniform(rng, 0.05, 1);
         check_loss_gradients(l, double_fd);
         check_straight_through(l);
     }
@@ -75,16 +75,16 @@ TEST_CASE("pipelined: invariants, hard sampling equals the exact discrete design
         check_invariants(l);
         check_hard_equals_exact(l, proxyless_space{});
         check_straight_through(l);
-        l.params.lse_smoothness = 1e6;
+        l.params().lse_smoothness = 1e6;
         check_invariants(l);
-        l.params.lse_smoothness = 1;
+        l.params().lse_smoothness = 1;
         check_extremes(l);
     }
 }
 
 TEST_CASE("pipelined: huge latencies keep the LSE finite and equal to the maximum") {
     fpga::pipelined_loss<proxyless_space> l{proxyless_space{}};
-    l.params.res_ub = 900;
+    l.params().res_ub = 900;
     l.pf().setConstant(-250);  // 2^250 times slower: latencies ~1e82 cycles
     l.evaluate();
     CHECK(std::isfinite(l.value()));
@@ -94,7 +94,7 @@ TEST_CASE("pipelined: huge latencies keep the LSE finite and equal to the maximu
 
 TEST_CASE("pipelined: pf outside the representable range is rejected with (block, op)") {
     fpga::pipelined_loss<proxyless_space> l{proxyless_space{}};
-    l.params.res_ub = 900;
+    l.params().res_ub = 900;
     l.pf()(7, 3) = -400;
     CHECK_THROWS_WITH_AS(l.evaluate(),
                          "nais: pf(7,3) = -400 is outside [-256, 256] (2^pf would leave the range of the scalar type)",

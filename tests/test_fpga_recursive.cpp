@@ -17,11 +17,11 @@ TEST_CASE("recursive: closed form on N = M = Q = 1") {
     l.pf()(0) = pf;
     l.theta()(0, 0) = 0.3;
     l.phi()(0, 0) = -2;
-    l.params.alpha = alpha;
-    l.params.beta = beta;
-    l.params.C = C;
-    l.params.res_ub = ub;
-    l.params.acc_loss = acc;
+    l.params().alpha = alpha;
+    l.params().beta = beta;
+    l.params().C = C;
+    l.params().res_ub = ub;
+    l.params().acc_loss = acc;
     const double lat = W * 8 * std::exp2(-pf);                  // Eq. 11-12, Phi(8) = 8
     const double res = std::tanh(1.0) * 0.5 * std::exp2(pf);  // Eq. 9-10 with Psi(8) = 1/2
     const double expected = acc * alpha * lat + beta * std::pow(C, res - ub);
@@ -69,7 +69,7 @@ TEST_CASE("recursive: invariants, hard sampling equals the exact discrete design
 
 TEST_CASE("recursive: every block choosing one op saturates its tanh share") {
     fpga::recursive_loss<proxyless_space> l{proxyless_space{}};
-    l.params.res_ub = 2520;
+    l.params().res_ub = 2520;
     l.pf().setConstant(std::log2(2520.0 / 9));
     l.theta().setConstant(-30);
     l.theta().col(4).setConstant(30);
@@ -83,7 +83,7 @@ TEST_CASE("recursive: bad runtime input is rejected with a message naming it") {
     fpga::recursive_loss<proxyless_space> l{proxyless_space{}};
     CHECK_THROWS_WITH_AS(l.evaluate(), "nais: params.res_ub (resource budget) must be set, finite and >= 0, got nan",
                          nais::invalid_argument);
-    l.params.res_ub = 2520;
+    l.params().res_ub = 2520;
     CHECK_NOTHROW(l.evaluate());
     l.theta()(3, 2) = std::nan("");
     CHECK_THROWS_WITH_AS(l.evaluate(), "nais: theta(3,2) is NaN", nais::invalid_argument);
@@ -95,12 +95,12 @@ TEST_CASE("recursive: bad runtime input is rejected with a message naming it") {
     CHECK_THROWS_WITH(l.evaluate(),
                       "nais: pf(5) = 300 is outside [-256, 256] (2^pf would leave the range of the scalar type)");
     l.pf()(5) = 8;
-    l.params.tau = -1;
+    l.params().tau = -1;
     CHECK_THROWS_WITH(l.evaluate(), "nais: params.tau (Gumbel-softmax temperature) must be finite and > 0, got -1");
-    l.params.tau = 1;
-    l.params.C = 1;
+    l.params().tau = 1;
+    l.params().C = 1;
     CHECK_THROWS_WITH(l.evaluate(), "nais: params.C (penalty base) must be finite and > 1, got 1");
-    l.params.C = 1.01;
+    l.params().C = 1.01;
     l.theta_noise()(0, 0) = std::nan("");
     CHECK_THROWS_WITH(l.evaluate(), "nais: theta_noise(0,0) is NaN");
 }
@@ -110,7 +110,7 @@ TEST_CASE("recursive: user calibrations replace Phi and Psi") {
     fpga::recursive_loss<tiny_space> custom{tiny_space{}, [](int q) { return 2.0 * q; }, [](int) { return 3.0; }};
     for (auto* l : {&edd, &custom}) {
         l->pf()(0) = 2;
-        l->params.res_ub = 10;
+        l->params().res_ub = 10;
         l->evaluate();
     }
     CHECK(custom.perf_loss() == doctest::Approx(2 * edd.perf_loss()));

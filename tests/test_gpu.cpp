@@ -42,9 +42,9 @@ void randomize(Loss& l, std::mt19937_64& rng, bool noise) {
         l.theta_noise().setZero();
         l.phi_noise().setZero();
     }
-    l.params.tau = static_cast<T>(uniform(rng, 0.3, 2.0));
-    l.params.alpha = static_cast<T>(uniform(rng, 0.2, 2.0));
-    l.params.acc_loss = static_cast<T>(uniform(rng, 0.5, 3.0));
+    l.params().tau = static_cast<T>(uniform(rng, 0.3, 2.0));
+    l.params().alpha = static_cast<T>(uniform(rng, 0.2, 2.0));
+    l.params().acc_loss = static_cast<T>(uniform(rng, 0.5, 3.0));
 }
 
 template <class Loss>
@@ -56,7 +56,7 @@ void check_gpu_gradients(Loss& l) {
     auto f = [&] { return static_cast<double>(l.forward()); };
     check_gradient("dL/dtheta", l.theta(), g_theta, f, double_fd);
     check_gradient("dL/dphi", l.phi(), g_phi, f, double_fd);
-    check_scalar_gradient("dL/dAcc_loss", l.params.acc_loss, g_acc, f, double_fd);
+    check_scalar_gradient("dL/dAcc_loss", l.params().acc_loss, g_acc, f, double_fd);
     CHECK(g_acc == doctest::Approx(static_cast<double>(l.perf_loss())));
 }
 
@@ -126,12 +126,12 @@ TEST_CASE("gpu::loss: probabilities sum to 1, Perf_i lies within the block's tab
     // hard sampling without noise is the discrete design of the logits: L = Acc * alpha * latency
     l.theta_noise().setZero();
     l.phi_noise().setZero();
-    l.params.hard = true;
+    l.params().hard = true;
     const double value = l.evaluate();
     const gpu::design d = l.derive();
     const gpu::design_report rep = gpu::evaluate(table, d);
-    CHECK(value == doctest::Approx(l.params.acc_loss * l.params.alpha * rep.latency).epsilon(1e-14));
-    CHECK(l.grad_acc_loss() == doctest::Approx(l.params.alpha * rep.latency).epsilon(1e-14));
+    CHECK(value == doctest::Approx(l.params().acc_loss * l.params().alpha * rep.latency).epsilon(1e-14));
+    CHECK(l.grad_acc_loss() == doctest::Approx(l.params().alpha * rep.latency).epsilon(1e-14));
 }
 
 TEST_CASE("gpu::loss in float agrees with double") {
@@ -145,9 +145,9 @@ TEST_CASE("gpu::loss in float agrees with double") {
         f.phi() = d.phi().cast<float>();
         f.theta_noise() = d.theta_noise().cast<float>();
         f.phi_noise() = d.phi_noise().cast<float>();
-        f.params.tau = static_cast<float>(d.params.tau);
-        f.params.alpha = static_cast<float>(d.params.alpha);
-        f.params.acc_loss = static_cast<float>(d.params.acc_loss);
+        f.params().tau = static_cast<float>(d.params().tau);
+        f.params().alpha = static_cast<float>(d.params().alpha);
+        f.params().acc_loss = static_cast<float>(d.params().acc_loss);
         CHECK(f.evaluate() == doctest::Approx(d.evaluate()).epsilon(1e-5));
         CHECK((f.grad_theta().cast<double>() - d.grad_theta()).abs().maxCoeff() <= 1e-4 * d.grad_theta().abs().maxCoeff());
         CHECK((f.grad_phi().cast<double>() - d.grad_phi()).abs().maxCoeff() <= 1e-4 * d.grad_phi().abs().maxCoeff());
@@ -161,10 +161,10 @@ TEST_CASE("gpu::loss refuses bad input with a message naming it") {
     l.phi()(0, 1) = std::nan("");
     CHECK(error_of([&] { l.evaluate(); }) == "nais: phi(0,1) is NaN");
     l.phi().setZero();
-    l.params.tau = 0;
+    l.params().tau = 0;
     CHECK(error_of([&] { l.evaluate(); }).find("params.tau") != std::string::npos);
-    l.params.tau = 1;
-    l.params.alpha = -1;
+    l.params().tau = 1;
+    l.params().alpha = -1;
     CHECK(error_of([&] { l.evaluate(); }).find("params.alpha") != std::string::npos);
     CHECK(error_of([&] { gpu::loss<small_space> bad{small_space{}, random_table(3, 3, 3, rng)}; }) ==
           "nais: gpu::loss: the latency table is 3 x 3 x 3 (blocks x ops x bits), the space 4 x 3 x 3");
@@ -241,7 +241,7 @@ TEST_CASE("a compile-time constant table equals the same values loaded at run ti
     CHECK(t.at(1, 0, 0) == 0.5);
     CHECK(t.at(1, 1, 1) == 0.8);
     gpu::loss<tiny> l{tiny{}, t};
-    l.params.hard = true;
+    l.params().hard = true;
     l.theta() << 5, 0, 0, 5;  // ops 0, 1
     l.phi() << 0, 5;          // 16 bits
     CHECK(l.evaluate() == doctest::Approx(0.2 + 0.8).epsilon(1e-15));

@@ -126,7 +126,7 @@ TEST_CASE("loom::loss and loom::accelerator refuse bad input with a message nami
     l.phi_activations()(2, 1) = INFINITY;
     CHECK(error_of([&] { l.evaluate(); }) == "nais: phi_activations(2,1) is infinite");
     l.phi_activations().setZero();
-    l.params.objective.exponent[1] = -1;
+    l.params().objective.exponent[1] = -1;
     CHECK(error_of([&] { l.evaluate(); }) == "nais: params.objective.exponent[1] must be finite and >= 0, got -1");
     loom::accelerator acc;
     acc.equivalent_macs_per_cycle = 0;

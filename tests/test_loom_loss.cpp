@@ -35,7 +35,7 @@ TEST_CASE("loom::loss: the hard sample without noise is the discrete design; pro
     loom::loss<small_space, double, sharing::per_block_op> l{small_space{}};
     for (int r = 0; r < 10; ++r) {
         randomize(l, rng, true);
-        l.params.objective = mix2::product({1e-6, 1e-6});
+        l.params().objective = mix2::product({1e-6, 1e-6});
         l.evaluate();
         CHECK((l.expected_weight_bits() >= 2 - 1e-12).all());  // E[w] within the candidate bit-widths
         CHECK((l.expected_weight_bits() <= 16 + 1e-12).all());
@@ -45,14 +45,14 @@ TEST_CASE("loom::loss: the hard sample without noise is the discrete design; pro
     l.theta_noise().setZero();
     l.phi_weights_noise().setZero();
     l.phi_activations_noise().setZero();
-    l.params.hard = true;
+    l.params().hard = true;
     const double value = l.evaluate();
     const loom::design d = l.derive();
     CHECK(d.weight_bits.size() == std::size_t(N * M));
     const loom::design_report rep = loom::evaluate<sharing::per_block_op>(small_space{}, l.device(), d);
     CHECK(l.latency() == doctest::Approx(rep.cycles).epsilon(1e-14));
     CHECK(l.energy() == doctest::Approx(rep.energy).epsilon(1e-14));
-    CHECK(value == doctest::Approx(l.params.acc_loss * 1e-12 * rep.cycles * rep.energy).epsilon(1e-13));
+    CHECK(value == doctest::Approx(l.params().acc_loss * 1e-12 * rep.cycles * rep.energy).epsilon(1e-13));
     for (int i = 0; i < N; ++i)
         CHECK(l.latency_blocks()(i) == doctest::Approx(rep.block_cycles[std::size_t(i)]).epsilon(1e-14));
 }
@@ -69,9 +69,9 @@ TEST_CASE("loom::loss in float agrees with double") {
     f.theta_noise() = d.theta_noise().cast<float>();
     f.phi_weights_noise() = d.phi_weights_noise().cast<float>();
     f.phi_activations_noise() = d.phi_activations_noise().cast<float>();
-    f.params.tau = float(d.params.tau);
-    f.params.acc_loss = float(d.params.acc_loss);
-    f.params.objective = objective_mix<float, 2>::product({float(d.params.objective.weight[0]), float(d.params.objective.weight[1])});
+    f.params().tau = float(d.params().tau);
+    f.params().acc_loss = float(d.params().acc_loss);
+    f.params().objective = objective_mix<float, 2>::product({float(d.params().objective.weight[0]), float(d.params().objective.weight[1])});
     CHECK(f.evaluate() == doctest::Approx(d.evaluate()).epsilon(1e-5));
     CHECK((f.grad_theta().cast<double>() - d.grad_theta()).abs().maxCoeff() <= 1e-4 * d.grad_theta().abs().maxCoeff());
     CHECK((f.grad_phi_weights().cast<double>() - d.grad_phi_weights()).abs().maxCoeff() <=

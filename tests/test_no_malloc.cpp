@@ -50,7 +50,7 @@ void no_allocation(Loss& l) {
     nais_test::randomize(l, rng, true, false);
     l.evaluate();  // warm up
     for (bool hard : {false, true}) {
-        l.params.hard = hard;
+        l.params().hard = hard;
         const long before = allocations.load();
         Eigen::internal::set_is_malloc_allowed(false);
         CHECK_NOTHROW(l.evaluate());

@@ -34,7 +34,7 @@ void same_as_static() {
         rt.pf() = st.pf();
         rt.theta_noise() = st.theta_noise();
         rt.phi_noise() = st.phi_noise();
-        rt.params = st.params;
+        copy_params(rt.params(), st.params());
         // same code path; fixed-size and dynamic Eigen reductions may sum in another order,
         // so agreement is to rounding, not bit for bit
         CHECK(rt.evaluate() == doctest::Approx(st.evaluate()).epsilon(1e-13));

@@ -127,23 +127,23 @@ TEST_CASE("capacity_precision_proxy: exact gradient and range, both architecture
     const auto costs = fpga::make_cost_table(proxyless_space{});
     std::mt19937_64 rng(5);
     auto check = [&]<class Arch>(Arch) {
-        search::capacity_precision_proxy<Arch> proxy(costs, {1.0, 0.7, 1.3});
+        search::capacity_precision_proxy<> proxy(costs.work, costs.bit_widths, {1.0, 0.7, 1.3});
         const int g = fpga::num_groups<Arch>(costs.num_blocks(), costs.num_ops());
         for (int trial = 0; trial < 5; ++trial) {
             Eigen::ArrayXXd theta(costs.num_blocks(), costs.num_ops()), phi(g, costs.num_bits());
             nais_test::fill_normal(theta, rng, 1.5);
             nais_test::fill_normal(phi, rng, 1.5);
             search::accuracy_gradient<double> grad, scratch;
-            const double acc = proxy.evaluate(theta, phi, grad);
+            const double acc = proxy.evaluate(typename Arch::sharing{}, theta, phi, grad);
             CHECK(acc >= 1.0);
             CHECK(acc <= 1.0 + 0.7 + 1.3);
-            auto f = [&] { return proxy.evaluate(theta, phi, scratch); };
+            auto f = [&] { return proxy.evaluate(typename Arch::sharing{}, theta, phi, scratch); };
             nais_test::check_gradient("proxy d/dtheta", theta, grad.theta, f, nais_test::double_fd);
-            nais_test::check_gradient("proxy d/dphi", phi, grad.phi, f, nais_test::double_fd);
+            nais_test::check_gradient("proxy d/dphi", phi, grad.phi(), f, nais_test::double_fd);
         }
         Eigen::ArrayXXd wrong(2, 2);
         search::accuracy_gradient<double> grad;
-        CHECK(nais_test::error_of([&] { proxy.evaluate(wrong, wrong, grad); }).find("theta must be 20 x 9, got 2 x 2") !=
+        CHECK(nais_test::error_of([&] { proxy.evaluate(typename Arch::sharing{}, wrong, wrong, grad); }).find("theta must be 20 x 9, got 2 x 2") !=
               std::string::npos);
     };
     check(fpga::recursive{});

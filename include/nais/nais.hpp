@@ -1,62 +1,19 @@
 // nais: header-only analytic models of neural architecture and implementation co-search.
-// The umbrella header; the layout follows the data flow of EDD (DAC 2020):
-//   space -> device model (per-op cost, resource) -> expectation stages (Eq. 2-5)
-//         -> network objectives (Eq. 6-10) -> loss (Eq. 1) -> search driver (Sec. 5)
+// The umbrella header; each module header is self-contained and may be included alone:
+//   <nais/core.hpp>    spaces, nodes, sampling, objectives, Eq. 1, device-model contract, nais::loss
+//   <nais/fpga.hpp>    recursive and pipelined FPGA models (EDD Sec. 4.1), designs, re-tuning
+//   <nais/gpu.hpp>     GPU latency-table model (Sec. 4.2)
+//   <nais/loom.hpp>    Loom-style bit-serial ASIC model (Sec. 4.3)
+//   <nais/search.hpp>  co-search driver (Sec. 5) for any device model
+//   <nais/sweep.hpp>   exact design-space sweeps and Pareto fronts (FPGA)
 #pragma once
-
+#ifndef NAIS_INCLUDED_FROM_UMBRELLA
 #define NAIS_INCLUDED_FROM_UMBRELLA
+#endif
 
-#include <nais/version.hpp>
-
-// search space
-#include <nais/space/mbconv.hpp>
-#include <nais/space/static_space.hpp>
-#include <nais/space/runtime_space.hpp>
-#include <nais/space/search_space.hpp>
-#include <nais/space/sharing.hpp>
-#include <nais/space/default_space.hpp>
-
-// expression machinery
-#include <nais/expr/node.hpp>
-#include <nais/expr/leaf.hpp>
-#include <nais/expr/arithmetic.hpp>
-
-// sampling
-#include <nais/sampling/gumbel.hpp>
-#include <nais/sampling/gumbel_softmax.hpp>
-
-// device models
-#include <nais/device/fpga.hpp>
-#include <nais/device/fpga_design.hpp>
-#include <nais/device/fpga_retune.hpp>
-#include <nais/device/latency_table.hpp>
-#include <nais/device/gpu.hpp>
-#include <nais/device/loom.hpp>
-
-// expectation stages (Eq. 2-5)
-#include <nais/stage/expectation.hpp>
-
-// network objectives (Eq. 6-10)
-#include <nais/objective/sum.hpp>
-#include <nais/objective/log_sum_exp.hpp>
-#include <nais/objective/resource_sharing.hpp>
-#include <nais/objective/multi_objective.hpp>
-
-// loss (Eq. 1) and composed device losses (FPGA, GPU, Loom-style ASIC)
-#include <nais/loss/budget_penalty.hpp>
-#include <nais/loss/edd_loss.hpp>
-#include <nais/loss/fpga_loss.hpp>
-#include <nais/loss/logits.hpp>
-#include <nais/loss/gpu_loss.hpp>
-#include <nais/loss/loom_loss.hpp>
-
-// search driver (EDD Sec. 5): optimizers, temperature schedules, derivation, co-search
-#include <nais/search/optimizer.hpp>
-#include <nais/search/temperature.hpp>
-#include <nais/search/derive.hpp>
-#include <nais/search/co_search.hpp>
-#include <nais/search/accuracy_proxy.hpp>
-
-// design-space sweeps: exact discrete designs, enumerations, streaming Pareto fronts
-#include <nais/sweep/pareto.hpp>
-#include <nais/sweep/design_sweep.hpp>
+#include <nais/core.hpp>
+#include <nais/fpga.hpp>
+#include <nais/gpu.hpp>
+#include <nais/loom.hpp>
+#include <nais/search.hpp>
+#include <nais/sweep.hpp>

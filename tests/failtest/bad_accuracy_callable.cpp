@@ -3,7 +3,7 @@
 #include <nais/nais.hpp>
 int main() {
     nais::fpga::recursive_loss<nais::proxyless_space> loss{nais::proxyless_space{}};
-    loss.params.res_ub = 2520;
+    loss.params().res_ub = 2520;
     nais::search::co_search search(loss, nais::search::search_options<double>{});
     search.step([](const auto&) { return 1.0; });
 }

@@ -1,2 +1,2 @@
-#include <nais/loss/fpga_loss.hpp>
+#include <nais/device/fpga/model.hpp>
 int main() {}

@@ -38,7 +38,7 @@ json evaluate_fpga(const json& spec, const nais::runtime_space& space) {
         read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", theta_shape, put_theta(l->theta_noise()));
         read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", phi_shape, put_phi(l->phi_noise()));
     }
-    auto& p = l->params;
+    auto& p = l->params();
     p.tau = number(require_key(spec, "tau", "tau"), "tau");
     if (const auto h = spec.find("hard"); h != spec.end()) {
         if (!h->is_boolean())

@@ -85,8 +85,8 @@ json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std:
         read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
         read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", {q}, put_row(l->phi_noise()));
     }
-    read_sampling(spec, l->params);
-    l->params.alpha = number(require_key(spec, "alpha", "alpha"), "alpha");
+    read_sampling(spec, l->params());
+    l->params().alpha = number(require_key(spec, "alpha", "alpha"), "alpha");
     evaluate_or_throw(*l);
     const nais::gpu::design d = l->derive();
     json out;

@@ -112,8 +112,8 @@ json evaluate_loom(const json& spec, const nais::runtime_space& space) {
         read_tensor(require_key(*g, "phi_act", "gumbel.phi_act"), "gumbel.phi_act", phi_shape,
                     put_loom_phi<Sharing>(l->phi_activations_noise(), n));
     }
-    read_sampling(spec, l->params);
-    l->params.objective = read_objective(spec);
+    read_sampling(spec, l->params());
+    l->params().objective = read_objective(spec);
     evaluate_or_throw(*l);
     const nais::loom::design d = l->derive();
     const nais::loom::design_report r = nais::loom::evaluate<Sharing>(space, acc, d);

@@ -47,7 +47,7 @@ inline const char* describe_non_finite(double v) { return std::isnan(v) ? "NaN" 
 /// `what` is the user's name for the array (e.g. "theta"); indices are (row,col) for 2-D
 /// arrays and (i) for vectors.
 template <class A>
-void require_finite(const A& a, const char* what) {
+void require_finite(const A& a, const char* what, const char* suffix = "") {
     // 0 * x is NaN exactly for NaN and infinite x, and a NaN poisons the sum: one vectorised
     // pass (allFinite() cost 6% of a pipelined evaluation)
     if (std::isfinite(static_cast<double>((a * typename A::Scalar(0)).sum()))) [[likely]]
@@ -57,8 +57,8 @@ void require_finite(const A& a, const char* what) {
             const double v = static_cast<double>(a(r, c));
             if (!std::isfinite(v)) {
                 if (a.cols() == 1)
-                    fail(what, "(", r, ") is ", describe_non_finite(v));
-                fail(what, "(", r, ",", c, ") is ", describe_non_finite(v));
+                    fail(what, suffix, "(", r, ") is ", describe_non_finite(v));
+                fail(what, suffix, "(", r, ",", c, ") is ", describe_non_finite(v));
             }
         }
 }

@@ -5,7 +5,6 @@
 #include <nais/expr/leaf.hpp>
 
 #include <cmath>
-#include <string>
 
 namespace nais::detail {
 
@@ -19,7 +18,7 @@ struct logits {
     /// Names the first NaN/inf entry as `name(r,c)` or `name_noise(r,c)`.
     void validate(const char* name) const {
         require_finite(value, name);
-        require_finite(noise, (std::string(name) + "_noise").c_str());
+        require_finite(noise, name, "_noise");  // the name is composed only on failure: no allocation
     }
     expr::input<A> leaf() noexcept { return expr::variable(value, grad); }
 

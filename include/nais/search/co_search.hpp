@@ -2,13 +2,13 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
-#include <nais/device/fpga.hpp>
-#include <nais/device/fpga_design.hpp>
-#include <nais/device/fpga_retune.hpp>
+#include <nais/loss/device_model.hpp>
 #include <nais/sampling/gumbel.hpp>
-#include <nais/search/derive.hpp>
 #include <nais/search/optimizer.hpp>
 #include <nais/search/temperature.hpp>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/tuple.hpp>
 
 #include <Eigen/Core>
 
@@ -17,16 +17,40 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
-#include <sstream>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
-// The co-search driver of EDD Sec. 5: initialise {theta, phi, pf}, then per step sample,
-// let the user train the supernet weights, take the user's Acc_loss and its gradient, combine
-// them with the library's hardware terms by the product rule of Eq. 1, and update all
-// variables; finally derive the network and re-tune its parallel factors exactly.
+// The co-search driver of EDD Sec. 5, for any composed loss (nais::loss of any device model):
+// initialise theta and the device's variable groups, then per step sample, let the user train
+// the supernet weights, take the user's Acc_loss and its gradient, combine them with the
+// library's hardware terms by the product rule of Eq. 1, and update every variable; finally
+// let the device model derive the network, evaluate it exactly and re-tune it where it can.
 namespace nais::search {
+
+namespace detail {
+template <class Vars>
+struct sampled_count;
+template <class... G>
+struct sampled_count<variables<G...>> {
+    static constexpr std::size_t value = (std::size_t{0} + ... + std::size_t{G::is_sampled});
+};
+template <class Loss>
+inline constexpr std::size_t sampled_groups_of = sampled_count<typename Loss::variables>::value;
+}  // namespace detail
+
+/// Where the accuracy callable writes d Acc_loss / d theta (N x M) and d Acc_loss / d each
+/// sampled group's logits (shaped as the group; phi() is the first, EDD's phi). Handed over
+/// zeroed and correctly shaped every step.
+template <class T>
+struct accuracy_gradient {
+    using array = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>;
+    array theta;
+    std::vector<array> logits;  ///< one per sampled group, in the device model's order
+    array& phi() { return logits.at(0); }
+    const array& phi() const { return logits.at(0); }
+};
 
 /// What the user's callables see at each step (all references are valid during the call).
 template <class Loss>
@@ -35,20 +59,11 @@ struct step_context {
     long step;             ///< 0-based step index
     scalar_type tau;       ///< Gumbel-softmax temperature of this step
     bool hard;             ///< straight-through sampling
+    const Loss& loss;      ///< every variable group: loss.variable(tag), loss.probabilities(tag)
     const typename Loss::theta_type& theta;  ///< N x M op logits (before this step's update)
-    const typename Loss::phi_type& phi;      ///< G x Q bit-width logits
-    /// This step's Gumbel-softmax sample of theta / phi (same noise as the hardware terms);
-    /// a supernet that samples paths should use these.
+    /// This step's Gumbel-softmax sample of theta (same noise as the hardware terms); a
+    /// supernet that samples paths should use it.
     const typename Loss::theta_type& arch_probabilities;
-    const typename Loss::phi_type& quant_probabilities;
-};
-
-/// Where the accuracy callable writes d Acc_loss / d theta (N x M) and d Acc_loss / d phi
-/// (G x Q, rows as the loss's phi). Handed over zeroed and correctly shaped every step.
-template <class T>
-struct accuracy_gradient {
-    Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> theta;
-    Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> phi;
 };
 
 /// An Acc_loss that does not depend on the architecture (a pure hardware search).
@@ -67,114 +82,182 @@ struct no_weight_training {
     void operator()(const Context&) const noexcept {}
 };
 
-/// One row of the loss curve.
+/// One row of the loss curve (res and penalty are 0 for devices without a resource term).
 template <class T>
 struct step_record {
     long step;
     T tau, loss, acc_loss, perf_loss, res, penalty;
 };
 
+/// Bounds of one continuous variable group by its name (overrides the device model's).
+struct named_bounds {
+    std::string group;
+    interval bounds;
+};
+
 template <class T, class Optimizer = adam<T>>
 struct search_options {
     long steps = 500;
-    std::uint64_t seed = 1;  ///< Gumbel noise seed: equal seeds give bit-identical runs
+    std::uint64_t seed = 1;  ///< Gumbel noise seed: equal seeds give bit-identical runs (same platform and build)
     temperature_schedule<T> temperature = temperature_schedule<T>::constant(1);
+    /// arch for theta; quant for sampled groups (variable_role::quantization); impl for
+    /// continuous ones (variable_role::implementation).
     learning_rates<T> learning_rate{};
     Optimizer optimizer{};
     bool hard = false;          ///< straight-through (hard) Gumbel-softmax
     bool sample_noise = true;   ///< false: no Gumbel noise (plain softmax, deterministic)
-    /// Integer range of pf; the continuous pf is projected onto it after every update, and
-    /// derivation/re-tuning stay in it. Unset: fpga::budget_pf_range(costs, RES_ub).
-    std::optional<fpga::pf_range> pf_bounds{};
-    /// Rescale params.alpha at initialisation so that Perf_loss = 1 at the initial point
-    /// (noise-free): Eq. 1 then weighs the penalty against a unit performance term.
+    /// Bounds of continuous groups (e.g. {"pf", {0, 8}}); a continuous variable is projected onto
+    /// its bounds after every update. Unset: the device model's search_bounds.
+    std::vector<named_bounds> bounds{};
+    /// Rescale params().alpha at initialisation so that Perf_loss = 1 at the initial point
+    /// (noise-free): Eq. 1 then weighs the penalty against a unit performance term. On by
+    /// default; performance_scale() reports the alpha chosen.
     bool normalize_performance = true;
+    /// For device models with a smooth maximum (the pipelined FPGA's Eq. 7 log-sum-exp): its
+    /// smoothness as a fraction of the initial objective scale (see the model's prepare_search).
+    /// nullopt keeps the loss's own setting.
+    std::optional<T> relative_smoothness = T(0.1);
 };
 
-/// The outcome of a search: the derived design as searched (pf rounded) and re-tuned.
-template <fpga::architecture Arch>
-struct search_outcome {
-    fpga::design<Arch> searched;
-    fpga::design_report searched_report;
-    fpga::retune_result<Arch> retuned;
-    fpga::design_report retuned_report;  ///< meaningful when retuned.feasible
-};
+namespace detail {
+template <class Loss>
+constexpr bool check_searchable() {
+    static_assert(requires { typename Loss::model_type; typename Loss::variables; typename Loss::theta_type; },
+                  "nais::search::co_search: Loss must be a composed loss, nais::loss<YourDeviceModel> (e.g. "
+                  "nais::fpga::recursive_loss<S>)");
+    static_assert(requires(Loss& l) {
+        l.evaluate();
+        l.perf_loss();
+        l.params().tau;
+        l.theta_noise();
+    }, "nais::search::co_search: Loss must provide evaluate(), perf_loss(), params() and theta_noise()");
+    return true;
+}
+}  // namespace detail
 
-/// The co-search driver over a composed FPGA loss (fpga::recursive_loss / pipelined_loss).
-/// It holds the loss by reference and owns the optimizer state, the noise generator and the
-/// combined gradients, all sized once at construction.
+/// The co-search driver over a composed loss of any device model. It holds the loss by
+/// reference and owns the optimizer state, the noise generator and the combined gradients,
+/// all sized once at construction.
 ///
 /// Gradients the accuracy callable must return (product rule of Eq. 1):
-///   the library evaluates  L = Acc * Perf_loss + beta C^(RES - RES_ub)  with Acc set to the
-///   value the callable returns, and adds Perf_loss * dAcc/dtheta and Perf_loss * dAcc/dphi.
-///   So the callable returns Acc_loss and writes its derivatives with respect to the raw
-///   logits theta (N x M) and phi (G x Q) into the accuracy_gradient it is handed; if the
-///   supernet consumed ctx.arch_probabilities / quant_probabilities, chain its gradient
-///   through the Gumbel-softmax first. Acc_loss does not depend on pf (parallelism does not
-///   change what the network computes).
+///   the library evaluates  L = Acc * Perf_loss [+ beta C^(RES - RES_ub)]  with Acc set to the
+///   value the callable returns, and adds Perf_loss * dAcc/dx for theta and every sampled
+///   group. So the callable returns Acc_loss and writes its derivatives with respect to the raw
+///   logits into the accuracy_gradient it is handed (theta, logits[k] per sampled group); if
+///   the supernet consumed the sampled probabilities, chain its gradient through the
+///   Gumbel-softmax first. Acc_loss does not depend on continuous variables (pf).
+///
+/// Device-model hooks it calls when present: search_bounds(tag, params) and
+/// initial_value(tag, params, bounds) for continuous groups (default: no bounds, 0);
+/// check_search(loss, search) at construction; prepare_search(loss, search) at initialisation;
+/// finish(loss, search, args...) from finish(args...).
 template <class Loss, class Optimizer = adam<typename Loss::scalar_type>>
 class co_search {
+    static_assert(detail::check_searchable<Loss>());
+
 public:
     using scalar_type = typename Loss::scalar_type;
     using T = scalar_type;
-    using architecture = typename Loss::architecture;
+    using model_type = typename Loss::model_type;
     using options_type = search_options<T, Optimizer>;
     using context_type = step_context<Loss>;
     static_assert(optimizer<Optimizer, typename Loss::theta_type>,
                   "nais::search::co_search: Optimizer must provide validate(), slot<A> and update(x, g, slot, lr, step)");
 
+private:
+    template <class G>
+    struct group_state {
+        using array_type = typename G::array_type;
+        explicit group_state(const array_type& like) : slot(like), combined(like), bounds{-HUGE_VAL, HUGE_VAL} {}
+        typename Optimizer::template slot<array_type> slot;
+        array_type combined;  ///< gradient with the user's Acc_loss term (sampled groups)
+        interval bounds;      ///< continuous groups
+    };
+    template <class Vars>
+    struct states;
+    template <class... G>
+    struct states<variables<G...>> {
+        using type = boost::hana::tuple<group_state<G>...>;
+        static type make(Loss& l) { return type(group_state<G>(l.template variable<typename G::tag>())...); }
+    };
+    using states_type = typename states<typename Loss::variables>::type;
+
+public:
     co_search(Loss& loss, options_type options)
         : loss_(loss),
           options_(std::move(options)),
           rng_(options_.seed),
           theta_slot_(loss.theta()),
-          phi_slot_(loss.phi()),
-          pf_slot_(loss.pf()),
           grad_theta_(loss.theta()),
-          grad_phi_(loss.phi()) {
+          groups_(states<typename Loss::variables>::make(loss)) {
         validate_options();
-        bounds_ = options_.pf_bounds ? *options_.pf_bounds
-                                     : fpga::budget_pf_range(loss_.costs(), static_cast<double>(loss_.params.res_ub));
-        detail::require(bounds_.min >= 0 && bounds_.min <= bounds_.max && bounds_.max <= fpga::max_design_pf,
-                        "co_search: pf_bounds [", bounds_.min, ", ", bounds_.max, "] must satisfy 0 <= min <= max <= ",
-                        fpga::max_design_pf);
-        check_feasible();
+        acc_grad_.logits.resize(detail::sampled_groups_of<Loss>);
+        for_each_group([&](auto g, auto&, auto& st) {
+            using G = decltype(g);
+            if constexpr (!G::is_sampled) {
+                st.bounds = default_bounds(g);
+                for (const named_bounds& b : options_.bounds)
+                    if (b.group == G::tag::name)
+                        st.bounds = b.bounds;
+                nais::detail::require(st.bounds.min <= st.bounds.max,
+                                      "co_search: bounds of ", G::tag::name, " [", st.bounds.min, ", ", st.bounds.max,
+                                      "] must satisfy min <= max");
+            }
+        });
+        for (const named_bounds& b : options_.bounds) {
+            bool known = false;
+            for_each_group([&](auto g, auto&, auto&) { known = known || (!decltype(g)::is_sampled && b.group == decltype(g)::tag::name); });
+            nais::detail::require(known, "co_search: options.bounds names '", b.group,
+                                  "', which is not a continuous variable group of the device model");
+        }
+        if constexpr (requires(const model_type& m) { m.check_search(loss_, *this); })
+            loss_.model().check_search(loss_, *this);
         initialize();
     }
 
     co_search(const co_search&) = delete;
     co_search& operator=(const co_search&) = delete;
 
-    /// EDD Sec. 5 initialisation: zero logits; pf = log2(RES_ub / #IPs) (M IPs recursive, M*N
-    /// pipelined), clamped to the pf bounds; optimizer state cleared; the step count and the
-    /// noise generator restart.
+    /// EDD Sec. 5 initialisation: zero logits; continuous variables at the device model's
+    /// initial_value (FPGA: pf = log2(RES_ub / #IPs)) within their bounds; optimizer state
+    /// cleared; the step count and the noise generator restart; the model's prepare_search;
+    /// then alpha normalised (options.normalize_performance).
     void initialize() {
         loss_.theta().setZero();
-        loss_.phi().setZero();
-        const double ips = Loss::shared ? loss_.num_ops() : double(loss_.num_ops()) * loss_.num_blocks();
-        const double p0 = std::log2(static_cast<double>(loss_.params.res_ub) / ips);  // EDD Sec. 5
-        loss_.pf().setConstant(static_cast<T>(std::clamp(p0, double(bounds_.min), double(bounds_.max))));
         theta_slot_ = typename Optimizer::template slot<typename Loss::theta_type>(loss_.theta());
-        phi_slot_ = typename Optimizer::template slot<typename Loss::phi_type>(loss_.phi());
-        pf_slot_ = typename Optimizer::template slot<typename Loss::pf_type>(loss_.pf());
+        for_each_group([&](auto g, auto& x, auto& st) {
+            using G = decltype(g);
+            if constexpr (G::is_sampled)
+                x.setZero();
+            else
+                x.setConstant(initial_value(g, st.bounds));
+            st.slot = typename Optimizer::template slot<typename G::array_type>(x);
+        });
         rng_ = gumbel_generator(options_.seed);
         step_ = 0;
+        auto& p = loss_.params();
+        loss_.theta_noise().setZero();
+        for_each_group([&](auto g, auto&, auto&) {
+            if constexpr (decltype(g)::is_sampled)
+                loss_.noise(typename decltype(g)::tag{}).setZero();
+        });
+        p.tau = options_.temperature(0);
+        p.hard = options_.hard;
+        if constexpr (requires(const model_type& m) { m.prepare_search(loss_, *this); })
+            loss_.model().prepare_search(loss_, *this);
         if (options_.normalize_performance) {
-            loss_.theta_noise().setZero();
-            loss_.phi_noise().setZero();
-            loss_.params.tau = options_.temperature(0);
-            loss_.params.hard = options_.hard;
-            loss_.params.alpha = 1;
+            p.alpha = 1;
             loss_.forward();
             if (loss_.perf_loss() > 0)
-                loss_.params.alpha = T(1) / loss_.perf_loss();
+                p.alpha = T(1) / loss_.perf_loss();
         }
+        performance_scale_ = p.alpha;
     }
 
     /// One bilevel iteration (EDD Sec. 5): sample, train(ctx) (the supernet's weight step),
     /// Acc_loss and its gradient from acc(ctx, grad), Eq. 1 and its gradient, one optimizer
-    /// update of theta, phi and pf. Throws nais::invalid_argument naming the step and the
-    /// variable when anything is NaN or misshaped.
+    /// update of theta and every variable group. Throws nais::invalid_argument naming the step
+    /// and the variable when anything is NaN or misshaped.
     template <class Acc, class Train = no_weight_training>
     step_record<T> step(Acc&& acc, Train&& train = {}) {
         static_assert(std::is_invocable_v<Acc&, const context_type&, accuracy_gradient<T>&>,
@@ -183,31 +266,47 @@ public:
         static_assert(std::is_invocable_v<Train&, const context_type&>,
                       "nais::search::co_search: the weight-training callable must accept (const step_context<Loss>&)");
         const long t = step_;
-        auto& p = loss_.params;
+        auto& p = loss_.params();
         p.tau = options_.temperature(t);
         p.hard = options_.hard;
         if (options_.sample_noise) {
             rng_.fill(loss_.theta_noise());
-            rng_.fill(loss_.phi_noise());
+            for_each_group([&](auto g, auto&, auto&) {
+                if constexpr (decltype(g)::is_sampled)
+                    rng_.fill(loss_.noise(typename decltype(g)::tag{}));
+            });
         }
         at_step(t, [&] { loss_.forward(); });  // the sample the callables see
-        const context_type ctx{t, p.tau, p.hard, loss_.theta(), loss_.phi(), loss_.arch_probabilities(),
-                               loss_.quant_probabilities()};
+        const context_type ctx{t, p.tau, p.hard, loss_, loss_.theta(), loss_.arch_probabilities()};
         train(ctx);
         acc_grad_.theta.setZero(loss_.theta().rows(), loss_.theta().cols());
-        acc_grad_.phi.setZero(loss_.phi().rows(), loss_.phi().cols());
+        {
+            std::size_t k = 0;
+            for_each_group([&](auto g, auto& x, auto&) {
+                if constexpr (decltype(g)::is_sampled)
+                    acc_grad_.logits[k++].setZero(x.rows(), x.cols());
+            });
+        }
         const auto a = acc(ctx, acc_grad_);
         check_accuracy(t, static_cast<double>(a));
         p.acc_loss = static_cast<T>(a);
         at_step(t, [&] { loss_.evaluate(); });
         // Eq. 1 product rule: dL/dx = Acc dPerf/dx + dPenalty/dx (the loss) + Perf dAcc/dx
         const T perf = loss_.perf_loss();
-        grad_theta_ = loss_.grad_theta() + perf * acc_grad_.theta;
-        grad_phi_ = loss_.grad_phi() + perf * acc_grad_.phi;
+        grad_theta_ = loss_.grad_theta() + perf * acc_grad_.theta.template cast<T>();
         options_.optimizer.update(loss_.theta(), grad_theta_, theta_slot_, options_.learning_rate.arch, t + 1);
-        options_.optimizer.update(loss_.phi(), grad_phi_, phi_slot_, options_.learning_rate.quant, t + 1);
-        options_.optimizer.update(loss_.pf(), loss_.grad_pf(), pf_slot_, options_.learning_rate.impl, t + 1);
-        loss_.pf() = loss_.pf().cwiseMax(T(bounds_.min)).cwiseMin(T(bounds_.max));  // projection onto the pf bounds
+        std::size_t k = 0;
+        for_each_group([&](auto g, auto& x, auto& st) {
+            using G = decltype(g);
+            const T lr = G::role == variable_role::quantization ? options_.learning_rate.quant : options_.learning_rate.impl;
+            if constexpr (G::is_sampled) {
+                st.combined = loss_.gradient(typename G::tag{}) + perf * acc_grad_.logits[k++];
+                options_.optimizer.update(x, st.combined, st.slot, lr, t + 1);
+            } else {
+                options_.optimizer.update(x, loss_.gradient(typename G::tag{}), st.slot, lr, t + 1);
+                x = x.cwiseMax(T(st.bounds.min)).cwiseMin(T(st.bounds.max));  // projection onto the bounds
+            }
+        });
         check_updated(t);
         ++step_;
         return {t, p.tau, loss_.value(), p.acc_loss, loss_.perf_loss(), loss_.res(), loss_.penalty()};
@@ -223,33 +322,87 @@ public:
         return curve;
     }
 
-    /// Derivation, exact evaluation and re-tuning under params.res_ub at a clock (MHz).
-    search_outcome<architecture> finish(double clock_mhz) const {
-        const fpga::board b{static_cast<double>(loss_.params.res_ub), clock_mhz};
-        search_outcome<architecture> out;
-        out.searched = derive(loss_, bounds_);
-        out.searched_report = fpga::evaluate(loss_.costs(), out.searched, b);
-        out.retuned = fpga::retune(loss_.costs(), out.searched, b.dsp_budget, bounds_);
-        if (out.retuned.feasible)
-            out.retuned_report = fpga::evaluate(loss_.costs(), out.retuned.tuned, b);
+    /// The device model's conclusion: derivation, exact evaluation and (FPGA) re-tuning, e.g.
+    /// finish(clock_mhz) for the FPGA models, finish() for the GPU and Loom models.
+    template <class... Args>
+    auto finish(Args&&... args) const {
+        static_assert(requires(const model_type& m, const Loss& l, const co_search& s) {
+            m.finish(l, s, std::forward<Args>(args)...);
+        }, "nais::search::co_search::finish: the device model has no finish(loss, search, args...) for these arguments");
+        return loss_.model().finish(loss_, *this, std::forward<Args>(args)...);
+    }
+
+    /// Bounds of a continuous group during the search.
+    template <class Tag>
+    interval bounds(Tag = {}) const {
+        interval out{};
+        const_cast<co_search*>(this)->for_each_group([&](auto g, auto&, auto& st) {
+            if constexpr (std::is_same_v<typename decltype(g)::tag, Tag>)
+                out = st.bounds;
+        });
         return out;
     }
 
-    /// Combined gradients of the last step (Eq. 1 with the user's Acc_loss term).
+    /// Combined gradient of the last step for theta (Eq. 1 with the user's Acc_loss term).
     const typename Loss::theta_type& grad_theta() const noexcept { return grad_theta_; }
-    const typename Loss::phi_type& grad_phi() const noexcept { return grad_phi_; }
-    const typename Loss::pf_type& grad_pf() const noexcept { return loss_.grad_pf(); }
+    /// Combined gradient of the last step for a group (sampled: with the Acc_loss term).
+    template <class Tag>
+    const auto& gradient(Tag = {}) const {
+        return gradient_impl<Tag>();
+    }
 
+    /// The alpha chosen by initialize() (1 / Perf at the initial point when normalising).
+    T performance_scale() const noexcept { return performance_scale_; }
     long steps_done() const noexcept { return step_; }
-    fpga::pf_range pf_bounds() const noexcept { return bounds_; }
     const options_type& options() const noexcept { return options_; }
     Loss& loss() noexcept { return loss_; }
     const Loss& loss() const noexcept { return loss_; }
 
 private:
+    template <class F>
+    void for_each_group(F&& f) {
+        for_each_group_in(f, typename Loss::variables{});
+    }
+    template <class F, class... G>
+    void for_each_group_in(F& f, nais::variables<G...> v) {
+        for_each_group_at(f, v, std::index_sequence_for<G...>{});
+    }
+    template <class F, class... G, std::size_t... I>
+    void for_each_group_at(F& f, nais::variables<G...>, std::index_sequence<I...>) {
+        (f(G{}, loss_.template variable<typename G::tag>(), boost::hana::at_c<I>(groups_)), ...);
+    }
+
+    template <class Tag>
+    const auto& gradient_impl() const {
+        using A = std::remove_cvref_t<decltype(loss_.gradient(Tag{}))>;
+        const A* r = &loss_.gradient(Tag{});
+        const_cast<co_search*>(this)->for_each_group([&](auto g, auto&, auto& st) {
+            if constexpr (std::is_same_v<typename decltype(g)::tag, Tag> && decltype(g)::is_sampled)
+                r = &st.combined;
+        });
+        return *r;
+    }
+
+    template <class G>
+    interval default_bounds(G g) const {
+        if constexpr (requires(const model_type& m) { m.search_bounds(typename G::tag{}, loss_.params()); })
+            return loss_.model().search_bounds(typename G::tag{}, loss_.params());
+        else {
+            (void)g;
+            return {-HUGE_VAL, HUGE_VAL};
+        }
+    }
+    template <class G>
+    T initial_value(G, interval b) const {
+        if constexpr (requires(const model_type& m) { m.initial_value(typename G::tag{}, loss_.params(), b); })
+            return loss_.model().initial_value(typename G::tag{}, loss_.params(), b);
+        else
+            return static_cast<T>(std::clamp(0.0, b.min, b.max));
+    }
+
     template <class... Parts>
     [[noreturn]] static void fail_at(long t, const Parts&... parts) {
-        detail::fail("co-search step ", t, ": ", parts...);
+        nais::detail::fail("co-search step ", t, ": ", parts...);
     }
 
     /// Runs f and prefixes any nais::invalid_argument with the step.
@@ -266,38 +419,22 @@ private:
     }
 
     void validate_options() const {
-        detail::require(options_.steps >= 0, "co_search: options.steps must be >= 0, got ", options_.steps);
+        nais::detail::require(options_.steps >= 0, "co_search: options.steps must be >= 0, got ", options_.steps);
         const auto& lr = options_.learning_rate;
-        detail::require(std::isfinite(lr.arch) && lr.arch >= 0, "co_search: learning_rate.arch must be finite and >= 0, got ",
-                        lr.arch);
-        detail::require(std::isfinite(lr.quant) && lr.quant >= 0,
-                        "co_search: learning_rate.quant must be finite and >= 0, got ", lr.quant);
-        detail::require(std::isfinite(lr.impl) && lr.impl >= 0, "co_search: learning_rate.impl must be finite and >= 0, got ",
-                        lr.impl);
+        nais::detail::require(std::isfinite(lr.arch) && lr.arch >= 0,
+                              "co_search: learning_rate.arch must be finite and >= 0, got ", lr.arch);
+        nais::detail::require(std::isfinite(lr.quant) && lr.quant >= 0,
+                              "co_search: learning_rate.quant must be finite and >= 0, got ", lr.quant);
+        nais::detail::require(std::isfinite(lr.impl) && lr.impl >= 0,
+                              "co_search: learning_rate.impl must be finite and >= 0, got ", lr.impl);
+        if (options_.relative_smoothness)
+            nais::detail::require(std::isfinite(*options_.relative_smoothness) && *options_.relative_smoothness > 0,
+                                  "co_search: options.relative_smoothness must be finite and > 0, got ",
+                                  *options_.relative_smoothness);
         options_.optimizer.validate();
-        const T ub = loss_.params.res_ub;
-        detail::require(std::isfinite(ub) && ub >= 0, "co_search: params.res_ub (the DSP budget) must be set, finite and >= 0, got ",
-                        ub);
     }
 
-    /// Refuses a budget no design of the space can meet: the cheapest design puts every block
-    /// on the cheapest IP at the cheapest bit-width and pf = pf_min (one shared IP when
-    /// recursive, N IPs when pipelined).
-    void check_feasible() const {
-        const auto& c = loss_.costs();
-        const double per_ip = c.dsp_factor.minCoeff() * std::ldexp(1.0, bounds_.min);
-        const double cheapest = Loss::shared ? per_ip : per_ip * c.num_blocks();
-        const double ub = static_cast<double>(loss_.params.res_ub);
-        if (cheapest > ub) {
-            std::ostringstream os;
-            os << "nais: infeasible budget: no design of the space meets RES_ub = " << ub << " DSPs; the cheapest ("
-               << (Loss::shared ? "one shared IP" : "one IP per block") << " at the cheapest bit-width, pf = "
-               << bounds_.min << ") needs " << cheapest;
-            throw infeasible_budget(os.str());
-        }
-    }
-
-    void check_accuracy(long t, double a) const {
+    void check_accuracy(long t, double a) {
         if (!std::isfinite(a))
             fail_at(t, "the accuracy callable returned Acc_loss = ", a);
         const auto check = [&](const auto& g, const auto& like, const char* name) {
@@ -311,30 +448,33 @@ private:
             }
         };
         check(acc_grad_.theta, loss_.theta(), "theta");
-        check(acc_grad_.phi, loss_.phi(), "phi");
+        if (acc_grad_.logits.size() != detail::sampled_groups_of<Loss>)
+            fail_at(t, "the accuracy callable resized the logits gradients to ", acc_grad_.logits.size(), ", expected ",
+                    detail::sampled_groups_of<Loss>);
+        std::size_t k = 0;
+        for_each_group([&](auto g, auto& x, auto&) {
+            if constexpr (decltype(g)::is_sampled)
+                check(acc_grad_.logits[k++], x, decltype(g)::tag::name);
+        });
     }
 
-    void check_updated(long t) const {
+    void check_updated(long t) {
         const auto check = [&](const auto& x, const char* name) {
             if (!x.allFinite())
-                fail_at(t, "the update made ", name,
-                        " non-finite (a learning rate too large for the gradient scale?)");
+                fail_at(t, "the update made ", name, " non-finite (a learning rate too large for the gradient scale?)");
         };
         check(loss_.theta(), "theta");
-        check(loss_.phi(), "phi");
-        check(loss_.pf(), "pf");
+        for_each_group([&](auto g, auto& x, auto&) { check(x, decltype(g)::tag::name); });
     }
 
     Loss& loss_;
     options_type options_;
-    fpga::pf_range bounds_{};
     gumbel_generator rng_;
     typename Optimizer::template slot<typename Loss::theta_type> theta_slot_;
-    typename Optimizer::template slot<typename Loss::phi_type> phi_slot_;
-    typename Optimizer::template slot<typename Loss::pf_type> pf_slot_;
     typename Loss::theta_type grad_theta_;
-    typename Loss::phi_type grad_phi_;
+    states_type groups_;
     accuracy_gradient<T> acc_grad_;
+    T performance_scale_ = 1;
     long step_ = 0;
 };
 

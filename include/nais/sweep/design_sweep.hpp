@@ -2,9 +2,9 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
-#include <nais/device/fpga.hpp>
-#include <nais/device/fpga_design.hpp>
-#include <nais/device/fpga_retune.hpp>
+#include <nais/device/fpga/cost_model.hpp>
+#include <nais/device/fpga/design.hpp>
+#include <nais/device/fpga/retune.hpp>
 #include <nais/sweep/pareto.hpp>
 
 #include <algorithm>
@@ -86,7 +86,7 @@ inline std::uint64_t splitmix64(std::uint64_t x) noexcept {
 template <fpga::architecture Arch>
 class design_space {
 public:
-    static constexpr bool recursive = std::is_same_v<Arch, fpga::recursive>;
+    static constexpr bool recursive = fpga::shares_ips_across_blocks<Arch>;  // one IP per op type
 
     /// accuracy_per_op: optional accuracy-loss proxy of each op (M values, lower is better).
     design_space(const fpga::cost_table& costs, fpga::pf_range range, std::vector<double> accuracy_per_op = {})

@@ -2,7 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
-#include <nais/device/latency_table.hpp>
+#include <nais/device/gpu/latency_table.hpp>
 #include <nais/expr/node.hpp>
 #include <nais/space/search_space.hpp>
 

@@ -2,8 +2,8 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
-#include <nais/device/fpga.hpp>
-#include <nais/device/fpga_design.hpp>
+#include <nais/device/fpga/cost_model.hpp>
+#include <nais/device/fpga/design.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -197,9 +197,9 @@ retune_result<Arch> retune(const cost_table& costs, const design<Arch>& d, doubl
         res.reason = detail::infeasible_reason(minimum, dsp_budget, range.min);
         return res;
     }
-    const std::vector<int> pf = std::is_same_v<Arch, recursive>
-                                    ? detail::minimise_total_latency(items, dsp_budget, range, res.objective, res.dsp)
-                                    : detail::minimise_slowest_stage(items, dsp_budget, range, res.objective, res.dsp);
+    const std::vector<int> pf = Arch::throughput_bound
+                                    ? detail::minimise_slowest_stage(items, dsp_budget, range, res.objective, res.dsp)
+                                    : detail::minimise_total_latency(items, dsp_budget, range, res.objective, res.dsp);
     require(pf.size() == items.size(), "retune: internal error, no assignment found for a feasible budget");
     for (std::size_t k = 0; k < items.size(); ++k)
         res.tuned.pf[static_cast<std::size_t>(items[k].group)] = pf[k];

@@ -156,9 +156,16 @@ public:
         } else if constexpr (std::is_same_v<Sharing, sharing::per_op_type>) {
             const auto wt = w.transpose(), at = a.transpose();
             out_ = t_.wa.rowwise() * (wt * at) + t_.w.rowwise() * wt + t_.a.rowwise() * at;
-        } else {
+        } else if constexpr (std::is_same_v<Sharing, sharing::network_wide>) {
             const scalar_type w0 = w(0, 0), a0 = a(0, 0);
             out_ = t_.wa * (w0 * a0) + t_.w * w0 + t_.a * a0;
+        } else {  // any other sharing rule: group by group
+            const Eigen::Index n = out_.rows();
+            for (Eigen::Index m = 0; m < out_.cols(); ++m)
+                for (Eigen::Index i = 0; i < n; ++i) {
+                    const Eigen::Index g = Sharing::group(i, m, n);
+                    out_(i, m) = t_.wa(i, m) * w(g) * a(g) + t_.w(i, m) * w(g) + t_.a(i, m) * a(g);
+                }
         }
         return out_;
     }
@@ -181,8 +188,15 @@ private:
             r = seed * coef;
         else if constexpr (std::is_same_v<Sharing, sharing::per_op_type>)
             r = (seed * coef).colwise().sum().transpose();
-        else
+        else if constexpr (std::is_same_v<Sharing, sharing::network_wide>)
             r(0, 0) = (seed * coef).sum();
+        else {  // any other sharing rule: group by group
+            r.setZero();
+            const Eigen::Index n = seed.rows();
+            for (Eigen::Index m = 0; m < seed.cols(); ++m)
+                for (Eigen::Index i = 0; i < n; ++i)
+                    r(Sharing::group(i, m, n)) += seed(i, m) * coef(i, m);
+        }
     }
 
     Table t_;

@@ -2,7 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
-#include <nais/device/fpga.hpp>
+#include <nais/device/fpga/cost_model.hpp>
 #include <nais/space/search_space.hpp>
 
 #include <Eigen/Core>
@@ -50,7 +50,7 @@ cost_table make_cost_table(const S& space, const Lat& latency_calibration = {}, 
 /// per (block, op), N*M (pipelined).
 template <architecture Arch>
 constexpr int num_groups(int n_blocks, int n_ops) noexcept {
-    return std::is_same_v<Arch, recursive> ? n_ops : n_blocks * n_ops;
+    return static_cast<int>(sharing::groups_of<typename Arch::sharing>(n_blocks, n_ops));
 }
 
 /// A discrete design point. Groups follow the architecture's sharing rule, with the same
@@ -64,10 +64,7 @@ struct design {
     int num_blocks() const noexcept { return static_cast<int>(op.size()); }
     /// The IP (quantization group) that block i runs on.
     int group_of(int i) const noexcept {
-        if constexpr (std::is_same_v<Arch, recursive>)
-            return op[static_cast<std::size_t>(i)];
-        else
-            return i + num_blocks() * op[static_cast<std::size_t>(i)];
+        return static_cast<int>(Arch::sharing::group(i, op[static_cast<std::size_t>(i)], num_blocks()));
     }
 };
 
@@ -177,7 +174,7 @@ design_report evaluate(const cost_table& costs, const design<Arch>& d, const boa
         }
         r.blocks.push_back(bc);
     }
-    r.interval_cycles = std::is_same_v<Arch, pipelined> ? slowest : r.latency_cycles;
+    r.interval_cycles = Arch::throughput_bound ? slowest : r.latency_cycles;
     r.latency_ms = r.latency_cycles / (b.clock_mhz * 1e3);
     r.frames_per_second = r.interval_cycles > 0 ? b.clock_mhz * 1e6 / r.interval_cycles : std::numeric_limits<double>::infinity();
     r.budget_met = r.dsp <= b.dsp_budget;

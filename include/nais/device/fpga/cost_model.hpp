@@ -79,16 +79,34 @@ namespace sharing = nais::sharing;
 /// Perf_loss = alpha * sum_i Perf_i (Eq. 6), RES with tanh sharing (Eq. 9-10).
 struct recursive {
     using sharing = sharing::per_op_type;
+    static constexpr bool throughput_bound = false;  ///< latency-bound: blocks run one after another
 };
 /// Pipelined FPGA architecture (EDD Sec. 4.1): one IP per (block, op);
 /// Perf_loss = alpha * LSE_i(Perf_i) (Eq. 7), RES = sum_i Res_i (Eq. 8).
 struct pipelined {
     using sharing = sharing::per_block_op;
+    static constexpr bool throughput_bound = true;  ///< throughput-bound: the slowest stage sets the rate
 };
 
-/// One of the two FPGA architecture tags.
+/// An FPGA architecture: who shares an IP (a sharing rule over per_op_type or per_block_op
+/// layouts, as the op_latency node supports) and whether the network objective is the sum of
+/// block latencies (Eq. 6, DSPs tanh-shared, Eq. 9-10) or their smooth maximum (Eq. 7, DSPs
+/// summed, Eq. 8). recursive and pipelined are the two of EDD; any type with these members is one.
 template <class A>
-concept architecture = std::same_as<A, recursive> || std::same_as<A, pipelined>;
+concept architecture = sharing::rule<typename A::sharing> && requires {
+    { A::throughput_bound } -> std::convertible_to<bool>;
+};
+
+/// The two IP layouts the FPGA nodes evaluate in vectorised form: one IP per op type (M x 1,
+/// as sharing::per_op_type) and one per (block, op) (N x M, as sharing::per_block_op).
+template <class Sharing>
+inline constexpr bool per_op_layout = sharing::group_rows<Sharing, 2, 3> == 3 && sharing::group_cols<Sharing, 2, 3> == 1;
+template <class Sharing>
+inline constexpr bool per_block_op_layout =
+    sharing::group_rows<Sharing, 2, 3> == 2 && sharing::group_cols<Sharing, 2, 3> == 3;
+/// Whether an architecture shares one IP per op type across blocks (phi M x Q, pf M).
+template <architecture A>
+inline constexpr bool shares_ips_across_blocks = per_op_layout<typename A::sharing>;
 
 /// Parallelism 2^pf of each IP (Sec. 4.1: "the exponential form 2^pf").
 template <expr::array_expression Pf>
@@ -133,9 +151,9 @@ class op_latency_node : public expr::node<op_latency_node<Sharing, Work, E, Par>
 
 public:
     using scalar_type = typename group_type::Scalar;
-    static constexpr bool shared = std::is_same_v<Sharing, sharing::per_op_type>;
-    static_assert(shared || std::is_same_v<Sharing, sharing::per_block_op>,
-                  "nais::fpga::op_latency: Sharing must be fpga::sharing::per_op_type or per_block_op");
+    static constexpr bool shared = per_op_layout<Sharing>;
+    static_assert(shared || per_block_op_layout<Sharing>,
+                  "nais::fpga::op_latency: Sharing must lay IPs out per op type (M x 1) or per (block, op) (N x M)");
     static_assert(std::is_same_v<group_type, expr::value_t<Par>>,
                   "nais::fpga::op_latency: bit expectation and parallelism must have the same shape");
     static_assert(!shared || group_type::ColsAtCompileTime == 1,
