@@ -97,7 +97,7 @@ public:
     }
 
     T evaluate(const Loss& l) {
-        const auto& p = l.params;
+        const auto& p = l.params();
         const T tau = p.tau;
         softmax_rows(l.theta(), l.theta_noise(), tau, n_, m_, pa_);
         softmax_rows(l.phi_weights(), l.phi_weights_noise(), tau, g_, q_, pw_);

@@ -90,7 +90,7 @@ public:
     }
 
     fused_result<T> evaluate(const Loss& l) {
-        const auto& p = l.params;
+        const auto& p = l.params();
         const T tau = p.tau, alpha = p.alpha, acc = p.acc_loss;
         softmax_rows(l.theta(), l.theta_noise(), tau, n_, m_, pa_);
         softmax_rows(l.phi(), l.phi_noise(), tau, g_, q_, pq_);

@@ -153,7 +153,7 @@ torch_problem to_torch_problem(const Loss& l, const Space& s) {
         p.latency_factor.push_back(nais::fpga::edd_latency_calibration{}(s.bit_width(k)));
         p.dsp_factor.push_back(nais::fpga::edd_dsp_calibration{}(s.bit_width(k)));
     }
-    const auto& pr = l.params;
+    const auto& pr = l.params();
     p.tau = pr.tau, p.alpha = pr.alpha, p.beta = pr.beta, p.C = pr.C, p.res_ub = pr.res_ub, p.acc_loss = pr.acc_loss,
     p.lse_smoothness = pr.lse_smoothness;
     return p;

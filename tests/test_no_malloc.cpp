@@ -75,6 +75,40 @@ TEST_CASE("recursive and pipelined losses allocate nothing per evaluation (runti
     no_allocation(p);
 }
 
+template <class Loss>
+void no_allocation_any(Loss& l) {
+    std::mt19937_64 rng(61);
+    nais_test::fill_normal(l.theta(), rng);
+    l.for_each_group([&](auto, auto& x, auto&) { nais_test::fill_normal(x, rng, 0.5, 1.0); });
+    l.params().res_ub = 100;
+    l.evaluate();  // warm up
+    for (bool hard : {false, true}) {
+        l.params().hard = hard;
+        const long before = allocations.load();
+        Eigen::internal::set_is_malloc_allowed(false);
+        CHECK_NOTHROW(l.evaluate());
+        CHECK_NOTHROW(l.evaluate());
+        Eigen::internal::set_is_malloc_allowed(true);
+        CHECK(allocations.load() == before);
+    }
+}
+
+TEST_CASE("GPU and Loom losses (every sharing rule) allocate nothing per evaluation") {
+    gpu::latency_table t(20, 9, 3);
+    for (int i = 0; i < 20; ++i)
+        for (int m = 0; m < 9; ++m)
+            for (int q = 0; q < 3; ++q)
+                t.at(i, m, q) = 0.1 * (1 + i + m + q);
+    gpu::loss<proxyless_space> g{proxyless_space{}, t};
+    no_allocation_any(g);
+    loom::loss<proxyless_space, double, sharing::network_wide> l1{proxyless_space{}};
+    loom::loss<proxyless_space, double, sharing::per_op_type> l2{proxyless_space{}};
+    loom::loss<runtime_space, double, sharing::per_block_op> l3{small_runtime()};  // long names, dynamic arrays
+    no_allocation_any(l1);
+    no_allocation_any(l2);
+    no_allocation_any(l3);
+}
+
 TEST_CASE("control: a forbidden Eigen allocation is caught in this build type") {
     Eigen::internal::set_is_malloc_allowed(false);
     CHECK_THROWS_AS(Eigen::ArrayXd(64), eigen_assertion);

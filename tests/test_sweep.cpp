@@ -316,3 +316,39 @@ TEST_CASE("sweep errors name the problem") {
     const sweep::design_space<fpga::pipelined> p(costs, {0, 3});
     CHECK(error_of([&] { (void)p.count(); }).find("more than 2^64 - 1 points (108^20)") != std::string::npos);
 }
+
+TEST_CASE("sweep sums are bounded at construction: pipelined DSP totals at the int64 boundary") {
+    // 16 blocks, one IP each; an IP at 16 bits costs Psi = 1 DSP x 2^pf = 2^(pf + 24) units, so the
+    // largest total is 16 x 2^(pf_max + 24) = 2^(pf_max + 28): accepted up to pf_max = 33 (2^61),
+    // refused from 34 on (2^62). Before the bound, pf_max = 35 wrapped 16 x 2^59 to a negative sum.
+    std::vector<block> blocks(16, block{8, 8, 8, 8, 1});
+    const runtime_space space(blocks, {{3, 4}}, {8, 16});
+    const auto costs = fpga::make_cost_table(space);
+    const sweep::design_space<fpga::pipelined> ok(costs, {33, 33});
+    sweep::sweep_options o;
+    o.dsp_budget = 0x1p40;  // every point infeasible, but every sum is formed
+    o.objectives = {sweep::objective::interval, sweep::objective::dsp};
+    o.sample_every = 1;
+    o.threads = 1;
+    const auto r = sweep::run_sweep(ok, o);
+    REQUIRE(r.points == 65536);
+    for (const auto& p : r.sample) {
+        CHECK(p.dsp > 0);
+        CHECK(p.dsp <= 16 * 0x1p33);
+    }
+    double largest = 0;
+    for (const auto& p : r.sample)
+        largest = std::max(largest, p.dsp);
+    CHECK(largest == 16 * 0x1p33);  // every IP at 16 bits: exactly 2^37 DSPs
+    for (int pf_max : {34, 35}) {
+        const std::string msg = error_of([&] { sweep::design_space<fpga::pipelined>(costs, {0, pf_max}); });
+        CHECK(msg.find("nais: sweep: the largest total DSPs of a design (IPs at the costliest bit-width and pf_max = " +
+                       std::to_string(pf_max) + ")") == 0);
+        CHECK(msg.find("narrow the pf range") != std::string::npos);
+    }
+    // the recursive space bounds its M IPs the same way, and its accuracy proxy sums too
+    CHECK_NOTHROW(sweep::design_space<fpga::recursive>(costs, {0, 35}));  // one IP: 2^59 units
+    CHECK_NOTHROW(sweep::design_space<fpga::recursive>(costs, {0, 35}, {0x1p33}));  // 16 x 2^57 units
+    CHECK(error_of([&] { sweep::design_space<fpga::recursive>(costs, {0, 35}, {0x1p35}); })
+              .find("nais: sweep: the largest total accuracy proxy of a design") == 0);  // 16 x 2^59
+}

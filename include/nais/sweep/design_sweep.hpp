@@ -133,9 +133,34 @@ public:
                 worst += costs.work.row(i).maxCoeff() * costs.latency_factor.maxCoeff() * std::ldexp(1.0, -range.min);
             detail::to_fixed(worst, latency_unit, "the largest total latency");
         }
+        // Every sum the sweep forms must fit int64: each entry is below 2^60 units, and the
+        // largest sum of a design is at most (its terms) x (the largest entry), so bounding that
+        // by 2^62 keeps every partial and incremental sum exact.
+        const auto largest = [](const std::vector<std::int64_t>& v) {
+            return v.empty() ? 0.0 : static_cast<double>(*std::max_element(v.begin(), v.end()));
+        };
+        const double ips = recursive ? double(m_) : double(n_);  // IPs a design instantiates at most
+        bound_sum(ips * largest(dsp_), resource_unit, "DSPs", "IPs at the costliest bit-width and pf_max = ",
+                  range.max);
+        if constexpr (!recursive)
+            bound_sum(double(n_) * largest(lat_), latency_unit, "latency", "blocks at their slowest op, bit-width and pf_min = ",
+                      range.min);
+        bound_sum(double(n_) * largest(acc_), resource_unit, "accuracy proxy", "blocks at the worst op", 0);
     }
 
+    /// The limit of any sum the sweep forms, in fixed-point units.
+    static constexpr double max_sum_units = 0x1p62;
+
     int num_digits() const noexcept { return recursive ? n_ + m_ : n_; }
+
+private:
+    static void bound_sum(double units, double unit, const char* what, const char* how, int pf) {
+        nais::detail::require(units < max_sum_units, "sweep: the largest total ", what, " of a design (", how, pf,
+                              ") is ", units * unit, ", beyond the fixed-point sweep's limit of ", max_sum_units * unit,
+                              "; narrow the pf range");
+    }
+
+public:
     int radix(int d) const noexcept { return recursive ? (d < n_ ? m_ : q_ * p_) : m_ * q_ * p_; }
     int num_blocks() const noexcept { return n_; }
     int num_ops() const noexcept { return m_; }
