@@ -155,6 +155,15 @@ private:
     Storage* s_;
 };
 
+/// CRTP base of a device model's named accessors (`template <class Loss> class interface`):
+/// self() is the composed loss they are added to.
+template <class Loss>
+class loss_interface {
+protected:
+    Loss& self() noexcept { return static_cast<Loss&>(*this); }
+    const Loss& self() const noexcept { return static_cast<const Loss&>(*this); }
+};
+
 namespace detail {
 
 /// GS(theta), GS(each sampled group), the device's statements, Perf = alpha * device perf,

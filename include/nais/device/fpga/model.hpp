@@ -1,6 +1,7 @@
 #pragma once
 #include <nais/detail/prologue.hpp>
 
+#include <nais/detail/argmax.hpp>
 #include <nais/detail/error.hpp>
 #include <nais/detail/math.hpp>
 #include <nais/device/fpga/cost_model.hpp>
@@ -142,8 +143,8 @@ public:
         nais::detail::require(range.min >= 0 && range.min <= range.max && range.max <= max_design_pf, "derive: pf range [",
                         range.min, ", ", range.max, "] must satisfy 0 <= min <= max <= ", max_design_pf);
         design<Arch> d;
-        d.op = argmax_rows(l.theta());
-        d.bits = argmax_rows(l.variable(phi_tag{}));
+        d.op = nais::detail::argmax_rows(l.theta());
+        d.bits = nais::detail::argmax_rows(l.variable(phi_tag{}));
         const pf_type& pf = l.variable(pf_tag{});
         d.pf.resize(static_cast<std::size_t>(pf.size()));
         for (Eigen::Index k = 0; k < pf.size(); ++k) {  // pf storage order = group order (g = i + N*m)
@@ -228,7 +229,9 @@ public:
 
     /// Named accessors nais::loss adds for this model (CRTP).
     template <class Loss>
-    class interface {
+    class interface : public loss_interface<Loss> {
+        using loss_interface<Loss>::self;
+
     public:
         using architecture = Arch;
         using phi_type = model::phi_type;
@@ -250,24 +253,9 @@ public:
         /// Perf_i (Eq. 4), cycles.
         const blocks_type& perf_blocks() const noexcept { return self().model().perf_blocks(); }
         const cost_table& costs() const noexcept { return self().model().costs(); }
-
-    private:
-        Loss& self() noexcept { return static_cast<Loss&>(*this); }
-        const Loss& self() const noexcept { return static_cast<const Loss&>(*this); }
     };
 
 private:
-    template <class A>
-    static std::vector<int> argmax_rows(const A& a) {
-        std::vector<int> out(static_cast<std::size_t>(a.rows()));
-        for (Eigen::Index r = 0; r < a.rows(); ++r) {
-            Eigen::Index c = 0;
-            a.row(r).maxCoeff(&c);
-            out[static_cast<std::size_t>(r)] = static_cast<int>(c);
-        }
-        return out;
-    }
-
     cost_table costs_;
     theta_type work_;
     calibration_type c_phi_, c_psi_;

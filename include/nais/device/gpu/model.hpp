@@ -1,6 +1,7 @@
 #pragma once
 #include <nais/detail/prologue.hpp>
 
+#include <nais/detail/argmax.hpp>
 #include <nais/detail/error.hpp>
 #include <nais/device/gpu/cost_model.hpp>
 #include <nais/device/gpu/latency_table.hpp>
@@ -69,14 +70,8 @@ public:
     template <class Loss>
     design derive(const Loss& l) const {
         design d;
-        for (Eigen::Index i = 0; i < l.theta().rows(); ++i) {
-            Eigen::Index m = 0;
-            l.theta().row(i).maxCoeff(&m);
-            d.ops.push_back(static_cast<int>(m));
-        }
-        Eigen::Index q = 0;
-        l.variable(phi_tag{}).maxCoeff(&q);
-        d.bits = static_cast<int>(q);
+        d.ops = nais::detail::argmax_rows(l.theta());
+        d.bits = nais::detail::argmax_rows(l.variable(phi_tag{}))[0];
         return d;
     }
     /// search::co_search's finish(): the derived design and its latency in table units.
@@ -89,7 +84,9 @@ public:
     }
 
     template <class Loss>
-    class interface {
+    class interface : public loss_interface<Loss> {
+        using loss_interface<Loss>::self;
+
     public:
         using phi_type = model::phi_type;
         using blocks_type = model::blocks_type;
@@ -101,10 +98,6 @@ public:
         const phi_type& grad_phi() const noexcept { return self().gradient(phi_tag{}); }
         const phi_type& quant_probabilities() const noexcept { return self().probabilities(phi_tag{}); }
         const blocks_type& perf_blocks() const noexcept { return self().model().perf_blocks(); }
-
-    private:
-        Loss& self() noexcept { return static_cast<Loss&>(*this); }
-        const Loss& self() const noexcept { return static_cast<const Loss&>(*this); }
     };
 
 private:

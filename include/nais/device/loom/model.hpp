@@ -1,6 +1,7 @@
 #pragma once
 #include <nais/detail/prologue.hpp>
 
+#include <nais/detail/argmax.hpp>
 #include <nais/detail/error.hpp>
 #include <nais/device/loom/cost_model.hpp>
 #include <nais/expr/leaf.hpp>
@@ -121,9 +122,9 @@ public:
     template <class Loss>
     design derive(const Loss& l) const {
         design d;
-        d.ops = argmax_rows(l.theta(), nullptr);
-        d.weight_bits = argmax_rows(l.variable(weights_tag{}), &bit_widths_);
-        d.activation_bits = argmax_rows(l.variable(activations_tag{}), &bit_widths_);
+        d.ops = nais::detail::argmax_rows(l.theta());
+        d.weight_bits = bit_widths_of(nais::detail::argmax_rows(l.variable(weights_tag{})));
+        d.activation_bits = bit_widths_of(nais::detail::argmax_rows(l.variable(activations_tag{})));
         return d;
     }
     /// search::co_search's finish(): the derived design, its exact cycles, ms and energy.
@@ -136,7 +137,9 @@ public:
     }
 
     template <class Loss>
-    class interface {
+    class interface : public loss_interface<Loss> {
+        using loss_interface<Loss>::self;
+
     public:
         using sharing_rule = Sharing;
         using phi_type = model::phi_type;
@@ -163,21 +166,13 @@ public:
         const group_type& expected_weight_bits() const noexcept { return self().model().expected_weight_bits(); }
         const group_type& expected_activation_bits() const noexcept { return self().model().expected_activation_bits(); }
         const accelerator& device() const noexcept { return self().model().device(); }
-
-    private:
-        Loss& self() noexcept { return static_cast<Loss&>(*this); }
-        const Loss& self() const noexcept { return static_cast<const Loss&>(*this); }
     };
 
 private:
-    template <class A>
-    static std::vector<int> argmax_rows(const A& a, const std::vector<int>* values) {
+    std::vector<int> bit_widths_of(const std::vector<int>& indices) const {
         std::vector<int> r;
-        for (Eigen::Index i = 0; i < a.rows(); ++i) {
-            Eigen::Index c = 0;
-            a.row(i).maxCoeff(&c);
-            r.push_back(values ? (*values)[static_cast<std::size_t>(c)] : static_cast<int>(c));
-        }
+        for (int q : indices)
+            r.push_back(bit_widths_[static_cast<std::size_t>(q)]);
         return r;
     }
 
