@@ -6,6 +6,7 @@
 //   <nais/loom.hpp>    Loom-style bit-serial ASIC model (Sec. 4.3)
 //   <nais/search.hpp>  co-search driver (Sec. 5) for any device model
 //   <nais/sweep.hpp>   exact design-space sweeps and Pareto fronts (FPGA)
+//   <nais/network.hpp> layers of real networks, shapes, MACs, parameters, the model zoo
 #pragma once
 #ifndef NAIS_INCLUDED_FROM_UMBRELLA
 #define NAIS_INCLUDED_FROM_UMBRELLA
@@ -17,3 +18,4 @@
 #include <nais/loom.hpp>
 #include <nais/search.hpp>
 #include <nais/sweep.hpp>
+#include <nais/network.hpp>
