@@ -1,5 +1,6 @@
 // The composed pipelined-FPGA loss (Eq. 1 with Eq. 7 and Eq. 8) on static spaces.
 #include "fpga_checks.hpp"
+#include "test_part.hpp"
 
 using namespace nais;
 using namespace nais_test;
@@ -12,6 +13,7 @@ using small_space = static_space<block_list<block{8, 16, 20, 20, 2}, block{16, 1
                                  op_list<mbconv{3, 1}, mbconv{5, 3}, mbconv{7, 6}>, bit_list<2, 6, 12, 24>>;
 }  // namespace
 
+#if NAIS_IN_PART(1)
 TEST_CASE("pipelined: closed form on N = M = Q = 1 and the LSE of two blocks") {
     {
         fpga::pipelined_loss<tiny_space> l{tiny_space{}};
@@ -44,7 +46,9 @@ TEST_CASE("pipelined: closed form on N = M = Q = 1 and the LSE of two blocks") {
         CHECK(l.grad_pf()(0, 0) == doctest::Approx(-std::log(2.0) * a * wa + pen_slope).epsilon(1e-10));
     }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("pipelined: gradients match finite differences at random points (soft, default space)") {
     std::mt19937_64 rng(20);
     fpga::pipelined_loss<proxyless_space> l{proxyless_space{}};
@@ -55,7 +59,9 @@ TEST_CASE("pipelined: gradients match finite differences at random points (soft,
         check_loss_gradients(l, double_fd);
     }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("pipelined: gradients match finite differences at random points (soft and hard, small space)") {
     std::mt19937_64 rng(21);
     fpga::pipelined_loss<small_space> l{small_space{}};
@@ -66,7 +72,9 @@ TEST_CASE("pipelined: gradients match finite differences at random points (soft 
         check_straight_through(l);
     }
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("pipelined: invariants, hard sampling equals the exact discrete design, extremes stay finite") {
     std::mt19937_64 rng(22);
     fpga::pipelined_loss<proxyless_space> l{proxyless_space{}};
@@ -81,7 +89,9 @@ TEST_CASE("pipelined: invariants, hard sampling equals the exact discrete design
         check_extremes(l);
     }
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("pipelined: huge latencies keep the LSE finite and equal to the maximum") {
     fpga::pipelined_loss<proxyless_space> l{proxyless_space{}};
     l.params().res_ub = 900;
@@ -91,7 +101,9 @@ TEST_CASE("pipelined: huge latencies keep the LSE finite and equal to the maximu
     CHECK(l.perf_loss() == doctest::Approx(l.perf_blocks().maxCoeff()));
     CHECK(l.grad_pf().allFinite());
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("pipelined: pf outside the representable range is rejected with (block, op)") {
     fpga::pipelined_loss<proxyless_space> l{proxyless_space{}};
     l.params().res_ub = 900;
@@ -100,3 +112,4 @@ TEST_CASE("pipelined: pf outside the representable range is rejected with (block
                          "nais: pf(7,3) = -400 is outside [-256, 256] (2^pf would leave the range of the scalar type)",
                          nais::invalid_argument);
 }
+#endif

@@ -1,5 +1,6 @@
 // The composed recursive-FPGA loss (Eq. 1 with Eq. 6 and Eq. 9-10) on static spaces.
 #include "fpga_checks.hpp"
+#include "test_part.hpp"
 
 using namespace nais;
 using namespace nais_test;
@@ -10,6 +11,7 @@ using small_space = static_space<block_list<block{8, 16, 20, 20, 2}, block{16, 1
                                  op_list<mbconv{3, 1}, mbconv{5, 3}, mbconv{7, 6}>, bit_list<2, 6, 12, 24>>;
 }  // namespace
 
+#if NAIS_IN_PART(1)
 TEST_CASE("recursive: closed form on N = M = Q = 1") {
     fpga::recursive_loss<tiny_space> l{tiny_space{}};
     const double W = static_cast<double>(tiny_space::work_table[0][0]);
@@ -35,7 +37,9 @@ TEST_CASE("recursive: closed form on N = M = Q = 1") {
     CHECK(l.grad_phi()(0, 0) == 0.0);
     CHECK(l.grad_acc_loss() == doctest::Approx(alpha * lat).epsilon(1e-13));
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("recursive: gradients match finite differences at random points (soft, default space)") {
     std::mt19937_64 rng(10);
     fpga::recursive_loss<proxyless_space> l{proxyless_space{}};
@@ -44,7 +48,9 @@ TEST_CASE("recursive: gradients match finite differences at random points (soft,
         check_loss_gradients(l, double_fd);
     }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("recursive: gradients match finite differences at random points (soft and hard, small space)") {
     std::mt19937_64 rng(11);
     fpga::recursive_loss<small_space> l{small_space{}};
@@ -54,7 +60,9 @@ TEST_CASE("recursive: gradients match finite differences at random points (soft 
         check_straight_through(l);
     }
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("recursive: invariants, hard sampling equals the exact discrete design, extremes stay finite") {
     std::mt19937_64 rng(12);
     fpga::recursive_loss<proxyless_space> l{proxyless_space{}};
@@ -66,7 +74,9 @@ TEST_CASE("recursive: invariants, hard sampling equals the exact discrete design
         check_extremes(l);
     }
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("recursive: every block choosing one op saturates its tanh share") {
     fpga::recursive_loss<proxyless_space> l{proxyless_space{}};
     l.params().res_ub = 2520;
@@ -78,7 +88,9 @@ TEST_CASE("recursive: every block choosing one op saturates its tanh share") {
     const double res_op4 = (l.quant_probabilities().row(4) * Eigen::Array3d(0, 0.5, 1).transpose()).sum() * 2520.0 / 9;
     CHECK(l.res() == doctest::Approx(std::tanh(20.0) * res_op4).epsilon(1e-9));
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("recursive: bad runtime input is rejected with a message naming it") {
     fpga::recursive_loss<proxyless_space> l{proxyless_space{}};
     CHECK_THROWS_WITH_AS(l.evaluate(), "nais: params.res_ub (resource budget) must be set, finite and >= 0, got nan",
@@ -104,7 +116,9 @@ TEST_CASE("recursive: bad runtime input is rejected with a message naming it") {
     l.theta_noise()(0, 0) = std::nan("");
     CHECK_THROWS_WITH(l.evaluate(), "nais: theta_noise(0,0) is NaN");
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("recursive: user calibrations replace Phi and Psi") {
     fpga::recursive_loss<tiny_space> edd{tiny_space{}};
     fpga::recursive_loss<tiny_space> custom{tiny_space{}, [](int q) { return 2.0 * q; }, [](int) { return 3.0; }};
@@ -118,3 +132,4 @@ TEST_CASE("recursive: user calibrations replace Phi and Psi") {
     CHECK_THROWS_WITH_AS((fpga::recursive_loss<tiny_space>{tiny_space{}, [](int) { return -1.0; }}),
                          "nais: latency calibration at 8 bits must be finite and >= 0, got -1", nais::invalid_argument);
 }
+#endif

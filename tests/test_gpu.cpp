@@ -3,6 +3,7 @@
 #include <nais/nais.hpp>
 
 #include "error_of.hpp"
+#include "test_part.hpp"
 #include "fd.hpp"
 
 #include <doctest/doctest.h>
@@ -60,7 +61,7 @@ void check_gpu_gradients(Loss& l) {
     CHECK(g_acc == doctest::Approx(static_cast<double>(l.perf_loss())));
 }
 
-std::string shared_table() {
+[[maybe_unused]] std::string shared_table() {
 #ifdef NAIS_SHARED_DATA_DIR
     return std::string(NAIS_SHARED_DATA_DIR) + "/mbconv_latency_titanrtx_xeon6130.csv";
 #else
@@ -70,6 +71,7 @@ std::string shared_table() {
 
 }  // namespace
 
+#if NAIS_IN_PART(1)
 TEST_CASE("gpu::table_latency backward matches finite differences") {
     std::mt19937_64 rng(61);
     constexpr int N = 4, M = 3, Q = 3;
@@ -91,7 +93,9 @@ TEST_CASE("gpu::table_latency backward matches finite differences") {
         check_gradient("dPerf/dP", p, gp, [&] { return static_cast<double>((node.forward() * seed).sum()); }, double_fd);
     }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("gpu::loss gradients match finite differences (static and runtime spaces, with and without noise)") {
     std::mt19937_64 rng(62);
     const auto table = random_table(4, 3, 3, rng);
@@ -104,7 +108,9 @@ TEST_CASE("gpu::loss gradients match finite differences (static and runtime spac
         check_gpu_gradients(d);
     }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("gpu::loss: probabilities sum to 1, Perf_i lies within the block's table range, one-hot equals the table") {
     std::mt19937_64 rng(63);
     const auto table = random_table(4, 3, 3, rng);
@@ -133,7 +139,9 @@ TEST_CASE("gpu::loss: probabilities sum to 1, Perf_i lies within the block's tab
     CHECK(value == doctest::Approx(l.params().acc_loss * l.params().alpha * rep.latency).epsilon(1e-14));
     CHECK(l.grad_acc_loss() == doctest::Approx(l.params().alpha * rep.latency).epsilon(1e-14));
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("gpu::loss in float agrees with double") {
     std::mt19937_64 rng(64);
     const auto table = random_table(4, 3, 3, rng);
@@ -153,7 +161,9 @@ TEST_CASE("gpu::loss in float agrees with double") {
         CHECK((f.grad_phi().cast<double>() - d.grad_phi()).abs().maxCoeff() <= 1e-4 * d.grad_phi().abs().maxCoeff());
     }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("gpu::loss refuses bad input with a message naming it") {
     std::mt19937_64 rng(65);
     const auto table = random_table(4, 3, 3, rng);
@@ -174,8 +184,10 @@ TEST_CASE("gpu::loss refuses bad input with a message naming it") {
           "nais: gpu::loss: latency table entry (block 2, op 1, bits 8) must be finite and >= 0, got -0.5");
 }
 
+#endif
+
 namespace {
-std::string csv_of(const gpu::latency_table& t, const small_space& s, bool skip_last = false) {
+[[maybe_unused]] std::string csv_of(const gpu::latency_table& t, const small_space& s, bool skip_last = false) {
     std::ostringstream os;
     os << "# a comment\nlatency_ms, bits ,block,kernel,expand,note\n";
     for (int i = 0; i < t.num_blocks(); ++i)
@@ -192,6 +204,7 @@ std::string csv_of(const gpu::latency_table& t, const small_space& s, bool skip_
 }
 }  // namespace
 
+#if NAIS_IN_PART(2)
 TEST_CASE("latency table CSV: round trip, any column order, unneeded rows skipped") {
     std::mt19937_64 rng(66);
     const auto table = random_table(4, 3, 3, rng);
@@ -202,14 +215,18 @@ TEST_CASE("latency table CSV: round trip, any column order, unneeded rows skippe
     CHECK(norm.max() == 1.0);
     CHECK(norm.at(1, 2, 0) == doctest::Approx(table.at(1, 2, 0) / table.max()).epsilon(1e-15));
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("latency table CSV: a missing entry is refused with a message naming it") {
     std::mt19937_64 rng(67);
     std::istringstream in(csv_of(random_table(4, 3, 3, rng), small_space{}, true));
     CHECK(error_of([&] { gpu::read_latency_table_csv(in, small_space{}, "t.csv"); }) ==
           "nais: latency table t.csv: 1 entry the space needs is missing: (block 3, op k7e4, 32 bits)");
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("latency table CSV: malformed rows are refused with file and line") {
     const auto err = [](const std::string& body) {
         std::istringstream in("block,kernel,expand,bits,latency_ms\n0,3,3,8,0.5\n" + body);
@@ -230,7 +247,9 @@ TEST_CASE("latency table CSV: malformed rows are refused with file and line") {
     CHECK(error_of([&] { gpu::load_latency_table_csv("/nonexistent/t.csv", small_space{}); }) ==
           "nais: cannot open latency table '/nonexistent/t.csv'");
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("a compile-time constant table equals the same values loaded at run time") {
     using tiny = static_space<block_list<block{8, 8, 4, 4, 1}, block{8, 16, 4, 4, 2}>, op_list<mbconv{3, 1}, mbconv{5, 2}>,
                               bit_list<8, 16>>;
@@ -246,7 +265,9 @@ TEST_CASE("a compile-time constant table equals the same values loaded at run ti
     l.phi() << 0, 5;          // 16 bits
     CHECK(l.evaluate() == doctest::Approx(0.2 + 0.8).epsilon(1e-15));
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("the shipped example table loads for tfnas_gpu_space and matches the measured source") {
     const std::string shipped = std::string(NAIS_EXAMPLES_DIR) + "/gpu/titanrtx_tfnas_gpu.csv";
     const auto t = gpu::load_latency_table_csv(shipped, tfnas_gpu_space{});
@@ -267,7 +288,9 @@ TEST_CASE("the shipped example table loads for tfnas_gpu_space and matches the m
     for (std::size_t k = 0; k < t.values().size(); ++k)
         CHECK(measured.values()[k] == doctest::Approx(t.values()[k]).epsilon(1e-14));
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("measured MBConv table: negative rows and missing shapes are refused clearly") {
     const std::string source = shared_table();
     if (source.empty() || !std::filesystem::exists(source)) {
@@ -296,3 +319,4 @@ TEST_CASE("measured MBConv table: negative rows and missing shapes are refused c
     CHECK(error_of([&] { gpu::load_measured_mbconv_table(source, bits4{}); }) ==
           "nais: precision_scaling has no factor for 4 bits");
 }
+#endif

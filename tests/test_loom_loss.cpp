@@ -1,11 +1,13 @@
 // The composed loom::loss against finite differences for every sharing rule and objective,
 // against the exact discrete design, and in float.
 #include "loom_checks.hpp"
+#include "test_part.hpp"
 
 using namespace nais;
 using namespace nais_test;
 using namespace nais_test::loom_checks;
 
+#if NAIS_IN_PART(1)
 TEST_CASE("loom::loss gradients match finite differences: every sharing rule, product and weighted-sum objectives") {
     std::mt19937_64 rng(73);
     loom::loss<small_space, double, sharing::network_wide> net{small_space{}};
@@ -29,7 +31,9 @@ TEST_CASE("loom::loss gradients match finite differences: every sharing rule, pr
         check_loom_gradients(dyn);
     }
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("loom::loss: the hard sample without noise is the discrete design; properties of the expectations") {
     std::mt19937_64 rng(74);
     loom::loss<small_space, double, sharing::per_block_op> l{small_space{}};
@@ -56,7 +60,9 @@ TEST_CASE("loom::loss: the hard sample without noise is the discrete design; pro
     for (int i = 0; i < N; ++i)
         CHECK(l.latency_blocks()(i) == doctest::Approx(rep.block_cycles[std::size_t(i)]).epsilon(1e-14));
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("loom::loss in float agrees with double") {
     std::mt19937_64 rng(75);
     loom::loss<small_space> d{small_space{}};
@@ -77,3 +83,4 @@ TEST_CASE("loom::loss in float agrees with double") {
     CHECK((f.grad_phi_weights().cast<double>() - d.grad_phi_weights()).abs().maxCoeff() <=
           1e-4 * d.grad_phi_weights().abs().maxCoeff());
 }
+#endif

@@ -17,6 +17,7 @@ struct eigen_assertion : std::logic_error {
     } while (false)
 #define EIGEN_RUNTIME_NO_MALLOC
 #include "fpga_checks.hpp"
+#include "test_part.hpp"
 
 #define NAIS_CUSTOM_DEVICE_NO_MAIN
 #include "../examples/custom_device.cpp"
@@ -80,20 +81,25 @@ void no_allocation_any(Loss& l) {
 }
 }  // namespace
 
+#if NAIS_IN_PART(1)
 TEST_CASE("recursive and pipelined losses allocate nothing per evaluation (static space)") {
     fpga::recursive_loss<proxyless_space> r{proxyless_space{}};
     fpga::pipelined_loss<proxyless_space> p{proxyless_space{}};
     no_allocation(r);
     no_allocation(p);
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("recursive and pipelined losses allocate nothing per evaluation (runtime space, dynamic arrays)") {
     fpga::recursive_loss<runtime_space> r{small_runtime()};
     fpga::pipelined_loss<runtime_space> p{small_runtime()};
     no_allocation(r);
     no_allocation(p);
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("GPU and Loom losses (every sharing rule) allocate nothing per evaluation") {
     gpu::latency_table t(20, 9, 3);
     for (int i = 0; i < 20; ++i)
@@ -109,21 +115,28 @@ TEST_CASE("GPU and Loom losses (every sharing rule) allocate nothing per evaluat
     no_allocation_any(l2);
     no_allocation_any(l3);
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("a user's device model (examples/custom_device.cpp) allocates nothing per evaluation") {
     nais::loss<lane::model<proxyless_space>> l{proxyless_space{}};
     no_allocation_any(l);
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("control: a forbidden Eigen allocation is caught in this build type") {
     Eigen::internal::set_is_malloc_allowed(false);
     CHECK_THROWS_AS(Eigen::ArrayXd(64), eigen_assertion);
     Eigen::internal::set_is_malloc_allowed(true);
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("control: the allocation counter does see allocations") {
     const long before = allocations.load();
     auto* v = new std::vector<int>(100);
     delete v;
     CHECK(allocations.load() > before);
 }
+#endif

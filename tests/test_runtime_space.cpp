@@ -1,5 +1,6 @@
 // The same expression templates over a space known only at run time (dynamic Eigen arrays).
 #include "fpga_checks.hpp"
+#include "test_part.hpp"
 
 using namespace nais;
 using namespace nais_test;
@@ -63,11 +64,22 @@ void random_runtime_spaces() {
 
 }  // namespace
 
+#if NAIS_IN_PART(1)
 TEST_CASE("runtime space: recursive loss equals the static one (to rounding)") { same_as_static<fpga::recursive>(); }
+#endif
+
+#if NAIS_IN_PART(1)
 TEST_CASE("runtime space: pipelined loss equals the static one (to rounding)") { same_as_static<fpga::pipelined>(); }
+#endif
+
+#if NAIS_IN_PART(2)
 TEST_CASE("runtime space: recursive gradients match finite differences on random spaces") {
     random_runtime_spaces<fpga::recursive>();
 }
+#endif
+
+#if NAIS_IN_PART(2)
 TEST_CASE("runtime space: pipelined gradients match finite differences on random spaces") {
     random_runtime_spaces<fpga::pipelined>();
 }
+#endif
