@@ -5,23 +5,35 @@
 #include "../examples/custom_device.cpp"
 
 #include "open_core_checks.hpp"
+#include "test_part.hpp"
 
 using namespace nais;
 using namespace nais_open_core;
 using nais_test::error_of;
 
 static_assert(device_model<lane::model<small>>);
+#if NAIS_IN_PART(1)
 TEST_CASE("the driver's combined gradients are exact for a user's device model with a resource term") {
     nais::loss<lane::model<small>> l{small{}};
     l.params().res_ub = 300;
     check_driver_product_rule(l, 3);
 }
+#endif
 
-TEST_CASE("the driver's combined gradients are exact for Loom with network-wide precisions") {
-    loom::loss<small, double, sharing::network_wide> l{small{}};
-    check_driver_product_rule(l, 0);
+#if NAIS_IN_PART(2)
+TEST_CASE("the driver's combined gradients are exact for Loom, per (block, op) and network-wide") {
+    SUBCASE("per (block, op)") {
+        loom::loss<small, double, sharing::per_block_op> l{small{}};
+        check_driver_product_rule(l, 0);
+    }
+    SUBCASE("network-wide") {
+        loom::loss<small, double, sharing::network_wide> l{small{}};
+        check_driver_product_rule(l, 0);
+    }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("a user's device model: hand-written backward against central differences, and a search") {
     nais::loss<lane::model<small>> l{small{}};
     l.params().res_ub = 200;
@@ -63,4 +75,4 @@ TEST_CASE("a user's device model: hand-written backward against central differen
     CHECK(error_of([&] { search::co_search bad(l, o); }) ==
           "nais: co_search: options.bounds names 'pf', which is not a continuous variable group of the device model");
 }
-
+#endif

@@ -8,16 +8,10 @@ using namespace nais;
 using namespace nais_open_core;
 using nais_test::error_of;
 
-TEST_CASE("the driver's combined gradients are exact for the GPU and Loom models") {
+TEST_CASE("the driver's combined gradients are exact for the GPU model") {
     std::mt19937_64 rng(11);
-    SUBCASE("GPU") {
-        gpu::loss<small> l{small{}, small_table(rng)};
-        check_driver_product_rule(l, 0);
-    }
-    SUBCASE("Loom, per (block, op)") {
-        loom::loss<small, double, sharing::per_block_op> l{small{}};
-        check_driver_product_rule(l, 0);
-    }
+    gpu::loss<small> l{small{}, small_table(rng)};
+    check_driver_product_rule(l, 0);
 }
 
 TEST_CASE("pipelined search: every block gets a performance gradient at EDD's initial point") {
