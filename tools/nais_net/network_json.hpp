@@ -105,6 +105,14 @@ inline nais::net::layer read_layer(const json& x, const std::string& p) {
         const auto it = x.find(key);
         return it == x.end() ? nullptr : &*it;
     };
+    // an optional k or [kh, kw] setting into (h, w); absent keeps the default already there
+    const auto read_pair = [&](const char* key, int lo, int& h, int& w) {
+        if (const json* s = opt(key)) {
+            const auto v = pair_of(*s, q + "." + key, lo);
+            h = v[0];
+            w = v[1];
+        }
+    };
     switch (l.kind) {
     case layer_kind::conv: {
         l.out = jd::integer_at_least(jd::require_key(x, "cout", q + ".cout"), q + ".cout", 1);
@@ -112,21 +120,9 @@ inline nais::net::layer read_layer(const json& x, const std::string& p) {
         l.kernel_h = k[0];
         l.kernel_w = k[1];
         l.bias = true;  // PyTorch's default
-        if (const json* s = opt("stride")) {
-            const auto v = pair_of(*s, q + ".stride", 1);
-            l.stride_h = v[0];
-            l.stride_w = v[1];
-        }
-        if (const json* s = opt("padding")) {
-            const auto v = pair_of(*s, q + ".padding", 0);
-            l.pad_h = v[0];
-            l.pad_w = v[1];
-        }
-        if (const json* s = opt("dilation")) {
-            const auto v = pair_of(*s, q + ".dilation", 1);
-            l.dilation_h = v[0];
-            l.dilation_w = v[1];
-        }
+        read_pair("stride", 1, l.stride_h, l.stride_w);
+        read_pair("padding", 0, l.pad_h, l.pad_w);
+        read_pair("dilation", 1, l.dilation_h, l.dilation_w);
         if (const json* s = opt("groups"))
             l.groups = jd::integer_at_least(*s, q + ".groups", 1);
         if (const json* s = opt("bias"))
@@ -157,24 +153,15 @@ inline nais::net::layer read_layer(const json& x, const std::string& p) {
         l.kernel_w = k[1];
         l.stride_h = k[0];  // PyTorch: stride defaults to the kernel
         l.stride_w = k[1];
-        if (const json* s = opt("stride")) {
-            const auto v = pair_of(*s, q + ".stride", 1);
-            l.stride_h = v[0];
-            l.stride_w = v[1];
-        }
-        if (const json* s = opt("padding")) {
-            const auto v = pair_of(*s, q + ".padding", 0);
-            l.pad_h = v[0];
-            l.pad_w = v[1];
-        }
+        read_pair("stride", 1, l.stride_h, l.stride_w);
+        read_pair("padding", 0, l.pad_h, l.pad_w);
         if (const json* s = opt("ceil_mode"))
             l.ceil_mode = boolean(*s, q + ".ceil_mode");
         break;
     }
     case layer_kind::reorg: {
-        const auto v = pair_of(jd::require_key(x, "stride", q + ".stride"), q + ".stride", 1);
-        l.stride_h = v[0];
-        l.stride_w = v[1];
+        jd::require_key(x, "stride", q + ".stride");
+        read_pair("stride", 1, l.stride_h, l.stride_w);
         break;
     }
     default:
