@@ -8,5 +8,6 @@
 #include <nais/core.hpp>
 
 #include <nais/device/gpu/latency_table.hpp>
+#include <nais/device/gpu/signature_table.hpp>
 #include <nais/device/gpu/cost_model.hpp>
 #include <nais/device/gpu/model.hpp>

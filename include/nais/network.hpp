@@ -10,4 +10,6 @@
 
 #include <nais/network/layer.hpp>
 #include <nais/network/analysis.hpp>
+#include <nais/network/candidates.hpp>
+#include <nais/network/layered_space.hpp>
 #include <nais/network/zoo.hpp>

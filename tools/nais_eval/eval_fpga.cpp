@@ -5,9 +5,9 @@ namespace nais_eval::detail {
 
 namespace {
 
-template <class Arch>
-json evaluate_fpga(const json& spec, const nais::runtime_space& space) {
-    using loss_t = nais::fpga::loss<nais::runtime_space, double, Arch>;
+template <class Arch, class S>
+json evaluate_fpga(const json& spec, const S& space) {
+    using loss_t = nais::fpga::loss<S, double, Arch>;
     auto l = std::make_unique<loss_t>(space);
     const std::size_t n = static_cast<std::size_t>(space.num_blocks()), m = static_cast<std::size_t>(space.num_ops()),
                       q = static_cast<std::size_t>(space.num_bits());
@@ -90,6 +90,12 @@ json evaluate_fpga_recursive(const json& spec, const nais::runtime_space& space)
     return evaluate_fpga<nais::fpga::recursive>(spec, space);
 }
 json evaluate_fpga_pipelined(const json& spec, const nais::runtime_space& space) {
+    return evaluate_fpga<nais::fpga::pipelined>(spec, space);
+}
+json evaluate_fpga_recursive(const json& spec, const nais::layered_space& space) {
+    return evaluate_fpga<nais::fpga::recursive>(spec, space);
+}
+json evaluate_fpga_pipelined(const json& spec, const nais::layered_space& space) {
     return evaluate_fpga<nais::fpga::pipelined>(spec, space);
 }
 

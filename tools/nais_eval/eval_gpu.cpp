@@ -27,6 +27,18 @@ static void read_table_entries(const json& j, const std::string& key,
     }
 }
 
+/// "normalize": "none" (default), "max" or a reference latency in ms.
+static nais::gpu::latency_table normalized(const json& spec, const nais::gpu::latency_table& table) {
+    const auto n = spec.find("normalize");
+    if (n == spec.end() || (n->is_string() && n->get<std::string>() == "none"))
+        return table;
+    if (n->is_string() && n->get<std::string>() == "max")
+        return table.normalized_by(table.max());
+    if (n->is_number())
+        return table.normalized_by(number(*n, "normalize"));
+    fail("normalize", "\"none\", \"max\" or a reference latency in ms", *n);
+}
+
 /// "latency_table": a path (CSV, or JSON when it ends in .json; relative to the spec's
 /// directory) or an inline table; "normalize": "none" (default), "max" or a reference in ms.
 static nais::gpu::latency_table read_latency_table(const json& spec, const nais::runtime_space& space,
@@ -61,21 +73,51 @@ static nais::gpu::latency_table read_latency_table(const json& spec, const nais:
         } else {
             fail("latency_table", "a path or an array of {block, kernel, expand, bits, latency_ms}", t);
         }
-        const auto n = spec.find("normalize");
-        if (n == spec.end() || (n->is_string() && n->get<std::string>() == "none"))
-            return table;
-        if (n->is_string() && n->get<std::string>() == "max")
-            return table.normalized_by(table.max());
-        if (n->is_number())
-            return table.normalized_by(number(*n, "normalize"));
-        fail("normalize", "\"none\", \"max\" or a reference latency in ms", *n);
+        return normalized(spec, table);
     } catch (const nais::invalid_argument& e) {
         throw spec_error(e.what());
     }
 }
 
-json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {
-    using loss_t = nais::gpu::loss<nais::runtime_space>;
+/// For a space of layers: "latency_table" is a CSV path (columns signature,bits,latency_ms) or an
+/// inline array of {signature, bits, latency_ms}, keyed by nais::net::op_signature (nais-net
+/// --signatures lists what a space needs).
+static nais::gpu::latency_table read_latency_table(const json& spec, const nais::layered_space& space,
+                                                   const std::string& base_dir) {
+    const json& t = require_key(spec, "latency_table", "latency_table");
+    nais::gpu::signature_table entries;
+    std::string source = "latency_table";
+    try {
+        if (t.is_string()) {
+            std::filesystem::path path = t.get<std::string>();
+            if (path.is_relative() && !base_dir.empty())
+                path = std::filesystem::path(base_dir) / path;
+            entries = nais::gpu::load_signature_table_csv(path.string());
+            source = path.string();
+        } else if (t.is_array()) {
+            for (std::size_t k = 0; k < t.size(); ++k) {
+                const std::string p = "latency_table[" + std::to_string(k) + "]";
+                const json& e = t[k];
+                if (!e.is_object())
+                    fail(p, "an object {signature, bits, latency_ms}", e);
+                const json& sig = require_key(e, "signature", p + ".signature");
+                if (!sig.is_string())
+                    fail(p + ".signature", "a string (nais-net --signatures)", sig);
+                entries.add(sig.get<std::string>(), positive_field(e, p, "bits"),
+                            number(require_key(e, "latency_ms", p + ".latency_ms"), p + ".latency_ms"), "key '" + p + "'");
+            }
+        } else {
+            fail("latency_table", "a CSV path or an array of {signature, bits, latency_ms}", t);
+        }
+        return normalized(spec, nais::gpu::latency_table_for(space, entries, source));
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+}
+
+template <class S>
+static json evaluate_gpu_any(const json& spec, const S& space, const std::string& base_dir) {
+    using loss_t = nais::gpu::loss<S>;
     const auto table = read_latency_table(spec, space, base_dir);
     auto l = std::make_unique<loss_t>(space, table);
     const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
@@ -98,6 +140,13 @@ json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std:
                    {"acc_loss", l->grad_acc_loss()}};
     out["design"] = {{"ops", d.ops}, {"bits", space.bit_width(d.bits)}, {"latency", nais::gpu::evaluate(table, d).latency}};
     return out;
+}
+
+json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {
+    return evaluate_gpu_any(spec, space, base_dir);
+}
+json evaluate_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir) {
+    return evaluate_gpu_any(spec, space, base_dir);
 }
 
 }  // namespace nais_eval::detail

@@ -95,9 +95,9 @@ static nais::objective_mix<double, 2> read_objective(const json& spec) {
     return mix;
 }
 
-template <class Sharing>
-json evaluate_loom(const json& spec, const nais::runtime_space& space) {
-    using loss_t = nais::loom::loss<nais::runtime_space, double, Sharing>;
+template <class Sharing, class S>
+json evaluate_loom(const json& spec, const S& space) {
+    using loss_t = nais::loom::loss<S, double, Sharing>;
     const auto acc = read_accelerator(spec);
     auto l = std::make_unique<loss_t>(space, acc);
     const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
@@ -133,7 +133,8 @@ json evaluate_loom(const json& spec, const nais::runtime_space& space) {
     return out;
 }
 
-json evaluate_loom_spec(const json& spec, const nais::runtime_space& space) {
+template <class S>
+json evaluate_loom_any(const json& spec, const S& space) {
     const auto s = spec.find("sharing");
     const std::string rule = s == spec.end() ? "per-op" : (s->is_string() ? s->get<std::string>() : "");
     if (rule == "network")
@@ -144,5 +145,8 @@ json evaluate_loom_spec(const json& spec, const nais::runtime_space& space) {
         return evaluate_loom<nais::sharing::per_block_op>(spec, space);
     fail("sharing", "\"network\", \"per-op\" or \"per-block-op\"", *s);
 }
+
+json evaluate_loom_spec(const json& spec, const nais::runtime_space& space) { return evaluate_loom_any(spec, space); }
+json evaluate_loom_spec(const json& spec, const nais::layered_space& space) { return evaluate_loom_any(spec, space); }
 
 }  // namespace nais_eval::detail

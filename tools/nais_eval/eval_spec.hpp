@@ -4,6 +4,7 @@
 #include <nais/nais.hpp>
 
 #include <json_io.hpp>
+#include <nais_net/space_json.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -156,6 +158,55 @@ json evaluate_fpga_recursive(const json& spec, const nais::runtime_space& space)
 json evaluate_fpga_pipelined(const json& spec, const nais::runtime_space& space);
 json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir);
 json evaluate_loom_spec(const json& spec, const nais::runtime_space& space);
+json evaluate_fpga_recursive(const json& spec, const nais::layered_space& space);
+json evaluate_fpga_pipelined(const json& spec, const nais::layered_space& space);
+json evaluate_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir);
+json evaluate_loom_spec(const json& spec, const nais::layered_space& space);
+
+/// "space": a space or network of real layers: the name of a zoo space or network, a path to
+/// a JSON description (relative to the spec's directory), or the description inline. A network
+/// (a fixed space of one row) takes the spec's "bits".
+inline nais::layered_space read_layered_space_key(const json& spec, const std::string& base_dir) {
+    const json& s = require_key(spec, "space", "space");
+    std::vector<int> bits;
+    if (const auto b = spec.find("bits"); b != spec.end()) {
+        if (!b->is_array() || b->empty())
+            fail("bits", "a non-empty array of bit-widths in 1..32", *b);
+        for (std::size_t k = 0; k < b->size(); ++k)
+            bits.push_back(integer_at_least((*b)[k], "bits[" + std::to_string(k) + "]", 1));
+    }
+    const auto network_bits = [&] {
+        if (bits.empty())
+            throw spec_error("key 'bits': missing (a network given as \"space\" needs the bit-widths to search)");
+        return bits;
+    };
+    try {
+        if (s.is_string()) {
+            const std::string name = s.get<std::string>();
+            for (const auto& z : nais::space_zoo_names())
+                if (z == name)
+                    return nais::layered_space(nais::space_zoo(name));
+            for (const auto& z : nais::net::zoo_names())
+                if (z == name)
+                    return nais::layered_space::fixed_network(nais::net::zoo(name), network_bits());
+            std::filesystem::path path = name;
+            if (path.is_relative() && !base_dir.empty())
+                path = std::filesystem::path(base_dir) / path;
+            std::ifstream in(path);
+            if (!in)
+                throw spec_error("key 'space': '" + name + "' is neither a zoo name nor a readable file");
+            std::ostringstream text;
+            text << in.rdbuf();
+            const json doc = nais_json::parse(text.str());
+            return nais_net::read_layered_space(doc, nais_net::detail::is_space(doc) ? std::vector<int>{8} : network_bits());
+        }
+        if (!s.is_object())
+            fail("space", "a zoo name, a file name or a space description", s);
+        return nais_net::read_layered_space(s, nais_net::detail::is_space(s) ? std::vector<int>{8} : network_bits());
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
+}
 
 }  // namespace detail
 
@@ -172,6 +223,15 @@ inline json evaluate_spec(const json& spec, const std::string& base_dir = "") {
     const std::string d = device.get<std::string>();
     if (d != "fpga-recursive" && d != "fpga-pipelined" && d != "gpu" && d != "loom")
         detail::fail("device", expected, device);
+    if (spec.contains("space")) {
+        const nais::layered_space space = detail::read_layered_space_key(spec, base_dir);
+        if (d == "gpu")
+            return detail::evaluate_gpu(spec, space, base_dir);
+        if (d == "loom")
+            return detail::evaluate_loom_spec(spec, space);
+        return d == "fpga-recursive" ? detail::evaluate_fpga_recursive(spec, space)
+                                     : detail::evaluate_fpga_pipelined(spec, space);
+    }
     const nais::runtime_space space = detail::read_space(spec);
     if (d == "gpu")
         return detail::evaluate_gpu(spec, space, base_dir);

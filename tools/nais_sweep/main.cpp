@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -146,7 +147,9 @@ int main(int argc, char** argv) {
     if (!text)
         return 2;
     try {
-        auto job = nais_sweep::read_sweep_text(*text);
+        const std::string base_dir =
+            c.spec.empty() || c.spec == "-" ? std::string() : std::filesystem::path(c.spec).parent_path().string();
+        auto job = nais_sweep::read_sweep_text(*text, base_dir);
         return std::visit([&](auto& j) { return run(j, c); }, job);
     } catch (const std::exception& e) {
         nais_cli::report("nais-sweep", e.what());

@@ -105,8 +105,8 @@ std::vector<int> read_base(const json& b, const nais::sweep::design_space<Arch>&
     return s.digits_of(d);
 }
 
-template <class Arch>
-any_job read_job(const json& spec, const nais::runtime_space& rs) {
+template <class Arch, class Space>
+any_job read_job(const json& spec, const Space& rs) {
     constexpr bool recursive = std::is_same_v<Arch, nais::fpga::recursive>;
     const json& sw = require_key(spec, "sweep", "sweep");
     if (!sw.is_object())
@@ -195,25 +195,32 @@ any_job read_job(const json& spec, const nais::runtime_space& rs) {
 }  // namespace detail
 
 /// Reads a spec (see README: nais-sweep); throws spec_error naming the key on a malformed one.
-inline any_job read_sweep_spec(const json& spec) {
+/// A spec's space: "space" (a space or network of real layers: see nais-eval) or the MBConv
+/// blocks, ops and bits. `base_dir` resolves a relative "space" path.
+inline any_job read_sweep_spec(const json& spec, const std::string& base_dir = "") {
     if (!spec.is_object())
         throw spec_error("the spec must be a JSON object, got " + nais_eval::detail::type_name(spec));
     const json& device = nais_eval::detail::require_key(spec, "device", "device");
     if (!device.is_string() || (device != "fpga-recursive" && device != "fpga-pipelined"))
         nais_eval::detail::fail("device", "\"fpga-recursive\" or \"fpga-pipelined\"", device);
+    if (spec.contains("space")) {
+        const nais::layered_space ls = nais_eval::detail::read_layered_space_key(spec, base_dir);
+        return device == "fpga-recursive" ? detail::read_job<nais::fpga::recursive>(spec, ls)
+                                          : detail::read_job<nais::fpga::pipelined>(spec, ls);
+    }
     const nais::runtime_space rs = nais_eval::detail::read_space(spec);
     return device == "fpga-recursive" ? detail::read_job<nais::fpga::recursive>(spec, rs)
                                       : detail::read_job<nais::fpga::pipelined>(spec, rs);
 }
 
-inline any_job read_sweep_text(const std::string& text) {
+inline any_job read_sweep_text(const std::string& text, const std::string& base_dir = "") {
     json spec;
     try {
         spec = json::parse(text);
     } catch (const json::parse_error& e) {
         throw spec_error(std::string("malformed JSON: ") + e.what());
     }
-    return read_sweep_spec(spec);
+    return read_sweep_spec(spec, base_dir);
 }
 
 // ------------------------------------------------------------------------------ output

@@ -1,6 +1,7 @@
 #pragma once
 #include <nais/detail/prologue.hpp>
 
+#include <nais/detail/argmax.hpp>
 #include <nais/detail/error.hpp>
 #include <nais/expr/arithmetic.hpp>
 #include <nais/expr/leaf.hpp>
@@ -25,6 +26,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace nais {
 
@@ -112,6 +114,8 @@ struct loss_storage {
           theta(space.num_blocks(), space.num_ops()),
           groups(groups_info::make(model)),
           arch(space.num_blocks(), space.num_ops()),
+          theta_offsets(availability_offsets<T>(space)),
+          some_unavailable(!theta_offsets.isFinite().all()),
           n_bits(space.num_bits()) {}
 
     params_type params;
@@ -121,6 +125,8 @@ struct loss_storage {
     T grad_acc = 0;
     expr::placeholder<theta_type> arch;
     expr::placeholder<T> perf, res, penalty;
+    theta_type theta_offsets;  ///< 0 for a candidate, -infinity for a cell the space does not offer
+    bool some_unavailable;
     int n_bits;
 };
 
@@ -184,7 +190,8 @@ auto make_loss_program(Storage& s) {
     }));
     auto head = boost::hana::concat(
         boost::hana::make_tuple(
-            assign(s.arch, gumbel_softmax(s.theta.leaf(), s.theta.noise, std::cref(p.tau), std::cref(p.hard)))),
+            assign(s.arch, gumbel_softmax(s.theta.leaf(), s.theta.noise, s.some_unavailable ? &s.theta_offsets : nullptr,
+                                          std::cref(p.tau), std::cref(p.hard)))),
         std::move(samples));
     auto acc = variable(s.params.acc_loss, s.grad_acc);
     return boost::hana::unpack(boost::hana::concat(std::move(head), std::move(dev.statements)), [&](auto&&... st) {
@@ -360,6 +367,16 @@ public:
     {
         return s_.model.derive(*this);
     }
+
+    /// The op of every block with the largest theta among the block's candidates (EDD Sec. 5's
+    /// derivation of the architecture; cells a space does not offer are never chosen).
+    std::vector<int> derived_ops() const {
+        if (!s_.some_unavailable)
+            return nais::detail::argmax_rows(s_.theta.value);
+        return nais::detail::argmax_rows((s_.theta.value + s_.theta_offsets).eval());
+    }
+    /// 0 for a candidate, -infinity for a cell the space does not offer (N x M).
+    const theta_type& theta_offsets() const noexcept { return s_.theta_offsets; }
 
     int num_blocks() const noexcept { return static_cast<int>(s_.theta.value.rows()); }
     int num_ops() const noexcept { return static_cast<int>(s_.theta.value.cols()); }

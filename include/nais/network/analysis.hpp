@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +26,10 @@ struct layer_report {
     std::string name;
     layer_kind kind = layer_kind::conv;
     tensor_shape in, out;           ///< in: the first input's shape
+    int groups = 1;                 ///< conv: groups (depth-wise: groups = in.c)
+    int kernel_h = 0, kernel_w = 0; ///< conv, pool (0: not a windowed layer, or a global pool)
+    int stride_h = 0, stride_w = 0; ///< conv, pool, reorg
+    pool_op pool = pool_op::max;    ///< pool
     std::int64_t macs = 0;          ///< multiply-accumulates
     std::int64_t params = 0;        ///< learnable parameters
     std::int64_t work = 0;          ///< EDD Eq. 12 work (without Phi(q) and 2^-pf)
@@ -52,6 +57,18 @@ inline std::int64_t checked_mul(std::int64_t a, std::int64_t b, const std::strin
     nais::detail::require(a >= 0 && b >= 0 && (a == 0 || b <= limit / a), "network: ", what,
                           " overflows the 64-bit counts (", a, " x ", b, ")");
     return a * b;
+}
+
+/// a + b of non-negative counts, refused past 2^62.
+inline std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& what) {
+    constexpr std::int64_t limit = std::int64_t{1} << 62;
+    nais::detail::require(a <= limit - b, "network: the totals overflow the 64-bit counts at '", what, "'");
+    return a + b;
+}
+
+/// "c x h x w" without spaces ("16x112x112").
+inline std::string compact(const tensor_shape& s) {
+    return std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
 }
 
 inline std::int64_t conv_extent(std::int64_t in, int k, int s, int p, int d, const layer& l, const tensor_shape& shape,
@@ -135,6 +152,11 @@ inline network_report analyze(const network& net) {
             require(a.c % l.groups == 0 && l.out % l.groups == 0, "network: layer '", l.name, "': channels ", a.c, " -> ",
                     l.out, " are not divisible by groups = ", l.groups, " (input '", in_names.front(), "' is ",
                     detail::describe(a), ")");
+            lr.groups = l.groups;
+            lr.kernel_h = l.kernel_h;
+            lr.kernel_w = l.kernel_w;
+            lr.stride_h = l.stride_h;
+            lr.stride_w = l.stride_w;
             lr.out = {l.out, detail::conv_extent(a.h, l.kernel_h, l.stride_h, l.pad_h, l.dilation_h, l, a, "height"),
                       detail::conv_extent(a.w, l.kernel_w, l.stride_w, l.pad_w, l.dilation_w, l, a, "width")};
             const std::int64_t per_out = detail::checked_mul(std::int64_t{l.kernel_h} * l.kernel_w, a.c / l.groups, l.name);
@@ -152,9 +174,14 @@ inline network_report analyze(const network& net) {
             break;
         }
         case layer_kind::pool:
+            lr.pool = l.op;
             if (l.global) {
                 lr.out = {a.c, 1, 1};
             } else {
+                lr.kernel_h = l.kernel_h;
+                lr.kernel_w = l.kernel_w;
+                lr.stride_h = l.stride_h;
+                lr.stride_w = l.stride_w;
                 require(l.kernel_h > 0 && l.kernel_w > 0 && l.stride_h > 0 && l.stride_w > 0 && l.pad_h >= 0 && l.pad_w >= 0,
                         "network: layer '", l.name, "': pool kernel and stride must be >= 1, padding >= 0");
                 lr.out = {a.c, detail::pool_extent(a.h, l.kernel_h, l.stride_h, l.pad_h, l.ceil_mode, l, a, "height"),
@@ -192,6 +219,8 @@ inline network_report analyze(const network& net) {
             require(a.h % l.stride_h == 0 && a.w % l.stride_w == 0, "network: layer '", l.name, "': reorg stride ",
                     l.stride_h, " does not divide its input '", in_names.front(), "' (", detail::describe(a), ")");
             lr.out = {a.c * l.stride_h * l.stride_w, a.h / l.stride_h, a.w / l.stride_w};
+            lr.stride_h = l.stride_h;
+            lr.stride_w = l.stride_w;
             break;
         case layer_kind::scale:
             require(ins.size() == 2, "network: layer '", l.name, "' (scale) takes [x, gate], got ", ins.size(), " inputs");
@@ -206,13 +235,37 @@ inline network_report analyze(const network& net) {
         lr.out_elements = lr.out.elements();
         if (l.kind != layer_kind::conv && l.kind != layer_kind::fc)
             lr.work = lr.out_elements;  // Eq. 12, "otherwise": h w c
-        r.macs += lr.macs;
-        r.params += lr.params;
-        r.work += lr.work;
+        r.macs = detail::checked_add(r.macs, lr.macs, l.name);
+        r.params = detail::checked_add(r.params, lr.params, l.name);
+        r.work = detail::checked_add(r.work, lr.work, l.name);
         index.emplace(l.name, r.layers.size());
         r.layers.push_back(std::move(lr));
     }
     return r;
+}
+
+/// The key of an op for measured latency tables: every layer's kind, kernel, stride, groups and
+/// shapes, e.g. "conv k3x3 s2x2 g16 16x112x112>16x56x56|bn_act 16x56x56>16x56x56"; "" for no
+/// layers (a skip op). No commas, so it is one CSV field.
+inline std::string op_signature(const network_report& op) {
+    std::ostringstream s;
+    for (const layer_report& l : op.layers) {
+        if (&l != &op.layers.front())
+            s << '|';
+        s << kind_name(l.kind);
+        if (l.kind == layer_kind::act || l.kind == layer_kind::scale)
+            s << (l.kind == layer_kind::act ? ":act" : ":scale");
+        if (l.kind == layer_kind::pool)
+            s << (l.pool == pool_op::max ? ":max" : ":avg");
+        if (l.kernel_h > 0)
+            s << " k" << l.kernel_h << 'x' << l.kernel_w;
+        if (l.stride_h > 0)
+            s << " s" << l.stride_h << 'x' << l.stride_w;
+        if (l.kind == layer_kind::conv)
+            s << " g" << l.groups;
+        s << ' ' << detail::compact(l.in) << '>' << detail::compact(l.out);
+    }
+    return s.str();
 }
 
 }  // namespace nais::net

@@ -2,7 +2,9 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/network/candidates.hpp>
 #include <nais/network/layer.hpp>
+#include <nais/network/layered_space.hpp>
 
 #include <array>
 #include <string>
@@ -303,20 +305,42 @@ inline network zoo(std::string_view name) {
 
 }  // namespace nais::net
 
-namespace nais::net {
+namespace nais {
 
-/// The layers of EDD's MBConv candidate (the layout of nais::layer_work, Eq. 11-12): expand
-/// 1 x 1 (omitted for e = 1), depth-wise k x k with the stride and padding k / 2, project 1 x 1,
-/// each followed by a bn_act; names are prefix.expand, prefix.dw, prefix.project (+ ".bn").
-inline std::vector<layer> mbconv_layers(const std::string& prefix, std::int64_t cin, std::int64_t cout, int stride,
-                                        int kernel, int expand) {
-    network_builder b(prefix, {cin, 1, 1});
-    const std::int64_t mid = cin * expand;
-    if (expand != 1)
-        b.conv_bn(prefix + ".expand", mid, 1);
-    b.conv_bn(prefix + ".dw", mid, kernel, stride, static_cast<int>(mid));
-    b.conv_bn(prefix + ".project", cout, 1);
-    return b.take().layers;
+/// EDD's search space as a whole network (Sec. 6, ProxylessNAS's skeleton at 3 x 224 x 224):
+/// the fixed stem (3 x 3 conv to 32, stride 2, bn_act; MBConv(3, 1) 32 -> 16), the 20 searchable
+/// blocks of nais::proxyless_space with EDD's nine MBConv candidates (k in {3, 5, 7} x e in
+/// {4, 5, 6}), and the fixed head (MBConv(3, 6) 192 -> 320, 1 x 1 conv to 1280 + bn_act, global
+/// average pool, fc 1000). Its searchable rows have exactly the work of nais::proxyless_space.
+inline layered_space_description edd_skeleton() {
+    layered_space_description d;
+    d.name = "edd_skeleton";
+    d.input = {3, 224, 224};
+    d.bits = {4, 8, 16};
+    d.stem = {net::conv("first_conv", 32, 3, 2, 1), net::simple("first_conv.bn", net::layer_kind::bn_act)};
+    for (net::layer& l : net::mbconv_layers("first_block", 32, 16, 1, 3, 1))
+        d.stem.push_back(std::move(l));
+    for (int k : {3, 5, 7})
+        for (int e : {4, 5, 6})
+            d.candidates.push_back(net::mbconv_op(k, e));
+    const int widths[] = {24, 40, 80, 96, 192}, strides[] = {2, 2, 2, 1, 2};
+    for (int stage = 0; stage < 5; ++stage)
+        for (int k = 0; k < 4; ++k)
+            d.blocks.push_back({widths[stage], k == 0 ? strides[stage] : 1, {}});
+    d.head = net::mbconv_layers("last_block", 192, 320, 1, 3, 6);
+    d.head.push_back(net::conv("feature_mix", 1280, 1));
+    d.head.push_back(net::simple("feature_mix.bn", net::layer_kind::bn_act));
+    d.head.push_back(net::global_pool("avgpool"));
+    d.head.push_back(net::fc("classifier", 1000));
+    return d;
 }
 
-}  // namespace nais::net
+/// The spaces of the zoo by name ("edd_skeleton"); an unknown name is refused with the list.
+inline std::vector<std::string> space_zoo_names() { return {"edd_skeleton"}; }
+inline layered_space_description space_zoo(std::string_view name) {
+    if (name == "edd_skeleton")
+        return edd_skeleton();
+    nais::detail::fail("zoo: no space named '", name, "' (known: edd_skeleton)");
+}
+
+}  // namespace nais

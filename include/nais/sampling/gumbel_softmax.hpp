@@ -24,8 +24,11 @@ public:
     using scalar_type = typename value_type::Scalar;
     using column_type = Eigen::Array<scalar_type, value_type::RowsAtCompileTime, 1>;
 
-    gumbel_softmax_node(Logits logits, const value_type* noise, expr::param<scalar_type> tau, expr::flag hard)
-        : x_(std::move(logits)), noise_(noise), tau_(tau), hard_(hard) {
+    /// offsets (optional): added to (x + g) / tau, 0 or -infinity per entry; -infinity marks an
+    /// entry that is not a choice (probability 0, no gradient). Every row needs a finite one.
+    gumbel_softmax_node(Logits logits, const value_type* noise, expr::param<scalar_type> tau, expr::flag hard,
+                        const value_type* offsets = nullptr)
+        : x_(std::move(logits)), noise_(noise), offsets_(offsets), tau_(tau), hard_(hard) {
         const auto rows = x_.value().rows(), cols = x_.value().cols();
         soft_.resize(rows, cols);
         out_.resize(rows, cols);
@@ -33,6 +36,8 @@ public:
         row_.resize(rows);
         if (noise_)
             detail::require_shape(*noise_, rows, cols, "gumbel_softmax: noise");
+        if (offsets_)
+            detail::require_shape(*offsets_, rows, cols, "gumbel_softmax: offsets");
     }
 
     const value_type& forward() {
@@ -45,6 +50,8 @@ public:
             soft_ = (x + *noise_) * inv_tau;
         else
             soft_ = x * inv_tau;
+        if (offsets_)
+            soft_ += *offsets_;  // -infinity: not a choice
         row_ = soft_.rowwise().maxCoeff();
         soft_.colwise() -= row_;
         detail::exp_flushed_in_place(soft_);  // stable: every exponent <= 0, the row max's is 0
@@ -80,6 +87,7 @@ public:
 private:
     Logits x_;
     const value_type* noise_;
+    const value_type* offsets_;
     expr::param<scalar_type> tau_;
     expr::flag hard_;
     bool hard_now_ = false;
@@ -92,6 +100,14 @@ template <expr::array_expression Logits>
 auto gumbel_softmax(Logits&& logits, const expr::value_t<Logits>& noise, expr::param<expr::scalar_of_t<expr::value_t<Logits>>> tau,
                     expr::flag hard = false) {
     return gumbel_softmax_node<std::remove_cvref_t<Logits>>(std::forward<Logits>(logits), &noise, tau, hard);
+}
+
+/// GS(logits | noise) over the entries whose offset is 0 (an offset of -infinity excludes an entry).
+/// (offsets may be nullptr: every entry is a choice.)
+template <expr::array_expression Logits>
+auto gumbel_softmax(Logits&& logits, const expr::value_t<Logits>& noise, const expr::value_t<Logits>* offsets,
+                    expr::param<expr::scalar_of_t<expr::value_t<Logits>>> tau, expr::flag hard = false) {
+    return gumbel_softmax_node<std::remove_cvref_t<Logits>>(std::forward<Logits>(logits), &noise, tau, hard, offsets);
 }
 
 /// Softmax of the logits with zero noise (the deterministic expectation used at evaluation).

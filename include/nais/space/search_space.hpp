@@ -1,6 +1,8 @@
 #pragma once
 #include <nais/detail/prologue.hpp>
 
+#include <nais/network/analysis.hpp>
+#include <nais/network/candidates.hpp>
 #include <nais/space/mbconv.hpp>
 #include <nais/space/runtime_space.hpp>
 
@@ -8,12 +10,30 @@
 
 #include <concepts>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace nais {
 
+/// A space whose ops are EDD's MBConv(k, e) over block descriptions (static_space,
+/// runtime_space): block_at(i) and op_at(m).
+template <class S>
+concept mbconv_space = requires(const S& s, int i) {
+    { s.block_at(i) } -> std::convertible_to<block>;
+    { s.op_at(i) } -> std::convertible_to<mbconv>;
+};
+
+/// A space whose ops are analysed layer lists (layered_space): candidate_report(i, m).
+template <class S>
+concept layer_list_space = requires(const S& s, int i) {
+    { s.candidate_report(i, i) } -> std::convertible_to<const net::network_report&>;
+};
+
 /// A search space: N blocks x M candidate ops x Q bit-widths, with the work of every (block,
-/// op). Sizes are compile-time constants (static_space) or Eigen::Dynamic (runtime_space).
+/// op), and the layers of every op (MBConv descriptions or layer lists). Sizes are compile-time
+/// constants (static_space) or Eigen::Dynamic (runtime_space, layered_space). A space may mark
+/// cells unavailable (available(i, m), when blocks have different numbers of candidates) and
+/// cells without hardware (runs_on_hardware(i, m), the skip op).
 template <class S>
 concept search_space = requires(const S& s, int i) {
     { S::blocks_at_compile_time } -> std::convertible_to<int>;
@@ -22,11 +42,67 @@ concept search_space = requires(const S& s, int i) {
     { s.num_blocks() } -> std::convertible_to<int>;
     { s.num_ops() } -> std::convertible_to<int>;
     { s.num_bits() } -> std::convertible_to<int>;
-    { s.block_at(i) } -> std::convertible_to<block>;
-    { s.op_at(i) } -> std::convertible_to<mbconv>;
     { s.bit_width(i) } -> std::convertible_to<int>;
     { s.work(i, i) } -> std::convertible_to<std::int64_t>;
+} && (mbconv_space<S> || layer_list_space<S>);
+
+/// A space some of whose cells are not candidates.
+template <class S>
+concept space_with_unavailable_ops = requires(const S& s, int i) {
+    { s.available(i, i) } -> std::convertible_to<bool>;
+    { s.runs_on_hardware(i, i) } -> std::convertible_to<bool>;
 };
+
+/// Whether block i has a candidate m (always, unless the space says otherwise).
+template <search_space S>
+bool op_available(const S& s, int i, int m) {
+    if constexpr (space_with_unavailable_ops<S>)
+        return s.available(i, m);
+    else
+        return true;
+}
+/// Whether op m of block i has layers to run (false for a skip op and an unavailable cell).
+template <search_space S>
+bool op_runs_on_hardware(const S& s, int i, int m) {
+    if constexpr (space_with_unavailable_ops<S>)
+        return s.runs_on_hardware(i, m);
+    else
+        return true;
+}
+
+/// The analysed layers of op m in block i: the space's own (layer_list_space) or the layers of
+/// EDD's MBConv (net::mbconv_layers) at the block's input shape.
+template <search_space S>
+net::network_report candidate_report(const S& s, int i, int m) {
+    if constexpr (layer_list_space<S>) {
+        return s.candidate_report(i, m);
+    } else {
+        const block b = s.block_at(i);
+        const mbconv o = s.op_at(m);
+        return net::analyze(net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)});
+    }
+}
+
+/// 1 where op m of block i runs on hardware, 0 for a skip op or an unavailable cell (N x M).
+template <class T, search_space S>
+Eigen::Array<T, S::blocks_at_compile_time, S::ops_at_compile_time> hardware_mask(const S& s) {
+    Eigen::Array<T, S::blocks_at_compile_time, S::ops_at_compile_time> a(s.num_blocks(), s.num_ops());
+    for (int i = 0; i < s.num_blocks(); ++i)
+        for (int m = 0; m < s.num_ops(); ++m)
+            a(i, m) = op_runs_on_hardware(s, i, m) ? T(1) : T(0);
+    return a;
+}
+
+/// 0 where the space has a candidate, -infinity where it has none: added to logits before a
+/// softmax, it gives unavailable cells probability 0 and no gradient.
+template <class T, search_space S>
+Eigen::Array<T, S::blocks_at_compile_time, S::ops_at_compile_time> availability_offsets(const S& s) {
+    Eigen::Array<T, S::blocks_at_compile_time, S::ops_at_compile_time> a(s.num_blocks(), s.num_ops());
+    for (int i = 0; i < s.num_blocks(); ++i)
+        for (int m = 0; m < s.num_ops(); ++m)
+            a(i, m) = op_available(s, i, m) ? T(0) : -std::numeric_limits<T>::infinity();
+    return a;
+}
 
 namespace detail {
 constexpr int product_dim(int a, int b) { return (a == Eigen::Dynamic || b == Eigen::Dynamic) ? Eigen::Dynamic : a * b; }
@@ -45,6 +121,7 @@ Eigen::Array<T, S::blocks_at_compile_time, S::ops_at_compile_time> work_array(co
 /// The same space with its sizes known only at run time (e.g. to compare code paths, or to
 /// extend a compile-time space from a file).
 template <search_space S>
+    requires mbconv_space<S>
 runtime_space to_runtime_space(const S& s) {
     std::vector<block> blocks;
     std::vector<mbconv> ops;

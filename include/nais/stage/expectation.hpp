@@ -121,4 +121,40 @@ auto op_expectation(Probs&& probs, Cost&& cost) {
                                                                                       std::forward<Cost>(cost));
 }
 
+/// Probabilities of the ops that use hardware: out[i,m] = P[i,m] * H[i,m] with H 1 where op m
+/// of block i has layers to run and 0 for a skip op (and a cell the space does not offer), so
+/// resource terms (Eq. 5, 8-10) charge no IP for the identity.
+template <expr::array_expression Probs>
+class hardware_share_node : public expr::node<hardware_share_node<Probs>> {
+public:
+    using value_type = expr::value_t<Probs>;
+    using scalar_type = typename value_type::Scalar;
+
+    hardware_share_node(Probs probs, const value_type* mask) : p_(std::move(probs)), h_(mask) {
+        detail::require_shape(*h_, p_.value().rows(), p_.value().cols(), "hardware_share: mask");
+        out_.resize(h_->rows(), h_->cols());
+        grad_.resize(h_->rows(), h_->cols());
+    }
+    const value_type& forward() {
+        out_ = p_.forward() * *h_;
+        return out_;
+    }
+    const value_type& value() const noexcept { return out_; }
+    void backward(const value_type& seed) {
+        grad_ = seed * *h_;
+        p_.backward(grad_);
+    }
+
+private:
+    Probs p_;
+    const value_type* h_;
+    value_type out_, grad_;
+};
+
+/// hardware_share(P, H): P masked by the ops that run on hardware (H refers to the caller's array).
+template <expr::array_expression Probs>
+auto hardware_share(Probs&& probs, const expr::value_t<Probs>& mask) {
+    return hardware_share_node<std::remove_cvref_t<Probs>>(std::forward<Probs>(probs), &mask);
+}
+
 }  // namespace nais

@@ -104,6 +104,13 @@ public:
             acc_[static_cast<std::size_t>(m)] = detail::to_fixed(accuracy_per_op[static_cast<std::size_t>(m)],
                                                                   resource_unit, "accuracy_per_op");
         has_accuracy_ = !accuracy_per_op.empty();
+        ops_.resize(static_cast<std::size_t>(n_));  // the ops each block offers (digit k -> ops_[i][k])
+        for (int i = 0; i < n_; ++i) {
+            for (int m = 0; m < m_; ++m)
+                if (costs.offers(i, m))
+                    ops_[static_cast<std::size_t>(i)].push_back(m);
+            require(!ops_[static_cast<std::size_t>(i)].empty(), "sweep: block ", i, " offers no op");
+        }
         dsp_.resize(static_cast<std::size_t>(q_ * p_));
         for (int b = 0; b < q_; ++b)
             for (int p = 0; p < p_; ++p)
@@ -112,12 +119,12 @@ public:
         if constexpr (!recursive) {
             lat_.resize(static_cast<std::size_t>(n_) * m_ * q_ * p_);
             for (int i = 0; i < n_; ++i)
-                for (int m = 0; m < m_; ++m)
+                for (int k = 0; k < offered(i); ++k)
                     for (int b = 0; b < q_; ++b)
                         for (int p = 0; p < p_; ++p)
-                            lat_[lat_index(i, (m * q_ + b) * p_ + p)] =
-                                detail::to_fixed(fpga::ip_latency(costs, i, m, b, range.min + p), latency_unit,
-                                                 "latency of a block");
+                            lat_[lat_index(i, (k * q_ + b) * p_ + p)] =
+                                detail::to_fixed(fpga::ip_latency(costs, i, op_at_digit(i, k), b, range.min + p),
+                                                 latency_unit, "latency of a block");
         } else {
             work_.resize(static_cast<std::size_t>(n_) * m_);
             for (int i = 0; i < n_; ++i)
@@ -161,7 +168,21 @@ private:
     }
 
 public:
-    int radix(int d) const noexcept { return recursive ? (d < n_ ? m_ : q_ * p_) : m_ * q_ * p_; }
+    int radix(int d) const noexcept {
+        if constexpr (recursive)
+            return d < n_ ? offered(d) : q_ * p_;
+        else
+            return offered(d) * q_ * p_;
+    }
+    /// Ops block i offers (all M unless the space lacks some) and the op of digit k.
+    int offered(int i) const noexcept { return static_cast<int>(ops_[static_cast<std::size_t>(i)].size()); }
+    int op_at_digit(int i, int k) const noexcept { return ops_[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)]; }
+    int digit_of_op(int i, int m) const noexcept {
+        const auto& v = ops_[static_cast<std::size_t>(i)];
+        return static_cast<int>(std::find(v.begin(), v.end(), m) - v.begin());
+    }
+    /// Whether op m of block i uses its IP (a skip op does not).
+    bool runs_on_hardware(int i, int m) const noexcept { return costs_.runs_on_hardware(i, m); }
     int num_blocks() const noexcept { return n_; }
     int num_ops() const noexcept { return m_; }
     int num_bits() const noexcept { return q_; }
@@ -187,12 +208,20 @@ public:
         return c;
     }
 
-    /// "M^N * (Q*P)^M" or "(M*Q*P)^N" with numbers.
+    /// "M^N * (Q*P)^M" or "(M*Q*P)^N" with numbers (the product of the radices when blocks
+    /// offer different numbers of ops).
     std::string describe() const {
+        for (int i = 1; i < n_; ++i)
+            if (offered(i) != offered(0)) {
+                std::string r;
+                for (int d = 0; d < num_digits(); ++d)
+                    r += (d ? " x " : "") + std::to_string(radix(d));
+                return r;
+            }
         if (recursive)
-            return std::to_string(m_) + "^" + std::to_string(n_) + " x " + std::to_string(q_ * p_) + "^" +
+            return std::to_string(offered(0)) + "^" + std::to_string(n_) + " x " + std::to_string(q_ * p_) + "^" +
                    std::to_string(m_);
-        return std::to_string(m_ * q_ * p_) + "^" + std::to_string(n_);
+        return std::to_string(offered(0) * q_ * p_) + "^" + std::to_string(n_);
     }
 
     /// Digits of point `index` of the exhaustive enumeration (digit 0 varies fastest).
@@ -226,9 +255,9 @@ public:
         for (int i = 0; i < n_; ++i) {
             const int x = digits[static_cast<std::size_t>(i)];
             if constexpr (recursive) {
-                d.op.push_back(x);
+                d.op.push_back(op_at_digit(i, x));
             } else {
-                const int m = x / (q_ * p_), b = (x / p_) % q_, p = x % p_;
+                const int m = op_at_digit(i, x / (q_ * p_)), b = (x / p_) % q_, p = x % p_;
                 d.op.push_back(m);
                 d.bits[static_cast<std::size_t>(i + n_ * m)] = b;
                 d.pf[static_cast<std::size_t>(i + n_ * m)] = range_.min + p;
@@ -256,10 +285,11 @@ public:
         for (int i = 0; i < n_; ++i) {
             const int m = d.op[static_cast<std::size_t>(i)];
             if constexpr (recursive) {
-                digits[static_cast<std::size_t>(i)] = m;
+                digits[static_cast<std::size_t>(i)] = digit_of_op(i, m);
             } else {
                 const int g = i + n_ * m;
-                digits[static_cast<std::size_t>(i)] = (m * q_ + d.bits[static_cast<std::size_t>(g)]) * p_ + pf_digit(g);
+                digits[static_cast<std::size_t>(i)] =
+                    (digit_of_op(i, m) * q_ + d.bits[static_cast<std::size_t>(g)]) * p_ + pf_digit(g);
             }
         }
         if constexpr (recursive)
@@ -279,6 +309,15 @@ public:
 
     // fixed-point tables (for the evaluator)
     std::int64_t block_latency(int i, int x) const noexcept { return lat_[lat_index(i, x)]; }  // pipelined
+    /// DSPs of block i's own IP at digit x (pipelined; 0 for a skip op).
+    std::int64_t block_dsp(int i, int x) const noexcept {
+        const int qp = q_ * p_;
+        return runs_on_hardware(i, op_at_digit(i, x / qp)) ? dsp_[static_cast<std::size_t>(x % qp)] : 0;
+    }
+    /// Accuracy proxy of block i at digit x (pipelined digits carry bits and pf too).
+    std::int64_t block_accuracy(int i, int x) const noexcept {
+        return acc_[static_cast<std::size_t>(op_at_digit(i, recursive ? x : x / (q_ * p_)))];
+    }
     std::int64_t ip_dsp(int bits_pf) const noexcept { return dsp_[static_cast<std::size_t>(bits_pf)]; }
     std::int64_t op_accuracy(int m) const noexcept { return acc_[static_cast<std::size_t>(m)]; }
     std::int64_t work(int i, int m) const noexcept { return work_[static_cast<std::size_t>(i * m_ + m)]; }  // recursive
@@ -292,6 +331,7 @@ private:
     int n_, m_, q_, p_ = 1;
     bool has_accuracy_ = false;
     std::vector<std::int64_t> lat_, dsp_, acc_, work_;
+    std::vector<std::vector<int>> ops_;
 };
 
 /// Exact objectives of one point, updated digit by digit.
@@ -328,9 +368,9 @@ public:
             std::fill(work_sum_.begin(), work_sum_.end(), 0);
             std::fill(users_.begin(), users_.end(), 0);
             for (int i = 0; i < n; ++i) {
-                const int m = digits_[static_cast<std::size_t>(i)];
+                const int m = s_.op_at_digit(i, digits_[static_cast<std::size_t>(i)]);
                 work_sum_[static_cast<std::size_t>(m)] += s_.work(i, m);
-                ++users_[static_cast<std::size_t>(m)];
+                users_[static_cast<std::size_t>(m)] += s_.runs_on_hardware(i, m) ? 1 : 0;  // a skip builds no IP
                 accuracy_ += s_.op_accuracy(m);
             }
             for (int m = 0; m < s_.num_ops(); ++m) {
@@ -340,14 +380,13 @@ public:
             }
             interval_ = latency_;
         } else {
-            const int qp = s_.num_bits() * s_.pf_count();
             for (int i = 0; i < n; ++i) {
                 const int x = digits_[static_cast<std::size_t>(i)];
                 const std::int64_t l = s_.block_latency(i, x);
                 block_lat_[static_cast<std::size_t>(i)] = l;
                 latency_ += l;
-                dsp_ += s_.ip_dsp(x % qp);
-                accuracy_ += s_.op_accuracy(x / qp);
+                dsp_ += s_.block_dsp(i, x);
+                accuracy_ += s_.block_accuracy(i, x);
                 interval_ = std::max(interval_, l);
             }
         }
@@ -359,12 +398,12 @@ public:
         if constexpr (recursive) {
             const int n = s_.num_blocks();
             if (d < n) {  // block d moves from op `old` to op `value`
-                const int a = old, b = value;
+                const int a = s_.op_at_digit(d, old), b = s_.op_at_digit(d, value);
                 old = value;
                 work_sum_[static_cast<std::size_t>(a)] -= s_.work(d, a);
-                --users_[static_cast<std::size_t>(a)];
+                users_[static_cast<std::size_t>(a)] -= s_.runs_on_hardware(d, a) ? 1 : 0;
                 work_sum_[static_cast<std::size_t>(b)] += s_.work(d, b);
-                ++users_[static_cast<std::size_t>(b)];
+                users_[static_cast<std::size_t>(b)] += s_.runs_on_hardware(d, b) ? 1 : 0;
                 accuracy_ += s_.op_accuracy(b) - s_.op_accuracy(a);
                 update_ip(a);
                 update_ip(b);
@@ -374,12 +413,11 @@ public:
             }
             interval_ = latency_;
         } else {
-            const int qp = s_.num_bits() * s_.pf_count();
             const std::int64_t before = block_lat_[static_cast<std::size_t>(d)];
             const std::int64_t after = s_.block_latency(d, value);
             latency_ += after - before;
-            dsp_ += s_.ip_dsp(value % qp) - s_.ip_dsp(old % qp);
-            accuracy_ += s_.op_accuracy(value / qp) - s_.op_accuracy(old / qp);
+            dsp_ += s_.block_dsp(d, value) - s_.block_dsp(d, old);
+            accuracy_ += s_.block_accuracy(d, value) - s_.block_accuracy(d, old);
             old = value;
             block_lat_[static_cast<std::size_t>(d)] = after;
             if (after >= interval_)

@@ -25,6 +25,8 @@ namespace nais::fpga {
 /// per (block, op).
 struct cost_table {
     Eigen::ArrayXXd work;            ///< N x M, MAC-equivalents (Eq. 12 without Phi and 2^-pf)
+    Eigen::ArrayXXd hardware;        ///< N x M: 1 if the op runs on an IP, 0 for a skip (empty: every op does)
+    Eigen::ArrayXXd available;       ///< N x M: 1 if the space offers op m in block i (empty: every cell)
     Eigen::ArrayXd latency_factor;   ///< Q: Phi(q), Eq. 12
     Eigen::ArrayXd dsp_factor;       ///< Q: Psi(q), Eq. 13
     std::vector<int> bit_widths;     ///< Q
@@ -32,6 +34,21 @@ struct cost_table {
     int num_blocks() const noexcept { return static_cast<int>(work.rows()); }
     int num_ops() const noexcept { return static_cast<int>(work.cols()); }
     int num_bits() const noexcept { return static_cast<int>(bit_widths.size()); }
+    /// Whether op m of block i uses its IP (a skip op uses none).
+    bool runs_on_hardware(int i, int m) const noexcept { return hardware.size() == 0 || hardware(i, m) > 0; }
+    /// Whether block i offers op m.
+    bool offers(int i, int m) const noexcept { return available.size() == 0 || available(i, m) > 0; }
+    /// Blocks that cannot avoid an IP (no skip op among their candidates).
+    int blocks_needing_an_ip() const noexcept {
+        int k = 0;
+        for (int i = 0; i < num_blocks(); ++i) {
+            bool needs = true;
+            for (int m = 0; m < num_ops(); ++m)
+                needs = needs && (!offers(i, m) || runs_on_hardware(i, m));
+            k += needs ? 1 : 0;
+        }
+        return k;
+    }
 };
 
 /// The cost table of a space under the given calibrations (validated like the loss's).
@@ -39,6 +56,13 @@ template <search_space S, calibration Lat = edd_latency_calibration, calibration
 cost_table make_cost_table(const S& space, const Lat& latency_calibration = {}, const Dsp& dsp_calibration = {}) {
     cost_table t;
     t.work = work_array<double>(space);
+    t.hardware.resize(space.num_blocks(), space.num_ops());
+    t.available.resize(space.num_blocks(), space.num_ops());
+    for (int i = 0; i < space.num_blocks(); ++i)
+        for (int m = 0; m < space.num_ops(); ++m) {
+            t.hardware(i, m) = op_runs_on_hardware(space, i, m) ? 1.0 : 0.0;
+            t.available(i, m) = op_available(space, i, m) ? 1.0 : 0.0;
+        }
     t.latency_factor = calibrate<double>(space, latency_calibration, "latency");
     t.dsp_factor = calibrate<double>(space, dsp_calibration, "DSP");
     for (int q = 0; q < space.num_bits(); ++q)
@@ -120,6 +144,7 @@ void validate_design(const cost_table& costs, const design<Arch>& d) {
     for (int i = 0; i < n; ++i) {
         const int o = d.op[static_cast<std::size_t>(i)];
         require(o >= 0 && o < m, "design.op[", i, "] = ", o, " is not an op index in [0, ", m, ")");
+        require(costs.offers(i, o), "design.op[", i, "] = ", o, ": block ", i, " has no candidate ", o);
         const auto gi = static_cast<std::size_t>(d.group_of(i));
         require(d.bits[gi] >= 0 && d.bits[gi] < q, "design.bits[", gi, "] = ", d.bits[gi],
                 " is not a bit-width index in [0, ", q, ")");
@@ -161,8 +186,9 @@ design_report evaluate(const cost_table& costs, const design<Arch>& d, const boa
         bc.bits = costs.bit_widths[static_cast<std::size_t>(qi)];
         bc.pf = d.pf[static_cast<std::size_t>(bc.group)];
         bc.latency_cycles = ip_latency(costs, i, bc.op, qi, bc.pf);  // Eq. 11-12
-        bc.dsp = ip_dsp(costs, qi, bc.pf);                           // Eq. 13
-        if (!used[static_cast<std::size_t>(bc.group)]) {  // an IP counts once however many blocks share it
+        const bool ip = costs.runs_on_hardware(i, bc.op);            // a skip op uses no IP
+        bc.dsp = ip ? ip_dsp(costs, qi, bc.pf) : 0.0;                // Eq. 13
+        if (ip && !used[static_cast<std::size_t>(bc.group)]) {  // an IP counts once however many blocks share it
             used[static_cast<std::size_t>(bc.group)] = 1;
             r.dsp += bc.dsp;
             ++r.ips_used;

@@ -82,7 +82,8 @@ public:
           c_phi_(calibrate<T>(space, latency_calibration, "latency")),
           c_psi_(calibrate<T>(space, dsp_calibration, "DSP")),
           par_(sharing_rule::rows(space.num_blocks(), space.num_ops()), sharing_rule::cols(space.num_blocks(), space.num_ops())),
-          perf_blocks_(space.num_blocks(), 1) {}
+          perf_blocks_(space.num_blocks(), 1),
+          hardware_(hardware_mask<T>(space)) {}
 
     group_shape shape(phi_tag) const { return {groups(), costs_.num_bits()}; }
     group_shape shape(pf_tag) const { return {par_.value.rows(), par_.value.cols()}; }
@@ -99,13 +100,19 @@ public:
         auto blocks = assign(perf_blocks_, op_expectation(b.arch(), op_latency(sharing_rule{}, theta_type(work_),
                                                                              std::move(e_phi), par_.ref())));  // Eq. 4
         auto dsp = op_dsp(std::move(e_psi), par_.ref());  // Eq. 3 + 13
+        auto ip_use = [&] {  // skip ops use no IP: their probability does not count in the resource terms
+            if constexpr (space_with_unavailable_ops<S>)
+                return hardware_share(b.arch(), hardware_);
+            else
+                return b.arch();
+        };
         if constexpr (!Arch::throughput_bound)
             return device_terms(statements(std::move(par), std::move(blocks)), nais::sum(perf_blocks_.ref()),  // Eq. 6
-                                resource_sharing(b.arch(), std::move(dsp)));                                    // Eq. 9-10
+                                resource_sharing(ip_use(), std::move(dsp)));                                    // Eq. 9-10
         else
             return device_terms(statements(std::move(par), std::move(blocks)),
                                 log_sum_exp(perf_blocks_.ref(), std::cref(b.params().lse_smoothness)),  // Eq. 7
-                                nais::sum(op_expectation(b.arch(), std::move(dsp))));                  // Eq. 5, 8
+                                nais::sum(op_expectation(ip_use(), std::move(dsp))));                  // Eq. 5, 8
     }
 
     template <class P>
@@ -143,7 +150,7 @@ public:
         nais::detail::require(range.min >= 0 && range.min <= range.max && range.max <= max_design_pf, "derive: pf range [",
                         range.min, ", ", range.max, "] must satisfy 0 <= min <= max <= ", max_design_pf);
         design<Arch> d;
-        d.op = nais::detail::argmax_rows(l.theta());
+        d.op = l.derived_ops();
         d.bits = nais::detail::argmax_rows(l.variable(phi_tag{}));
         const pf_type& pf = l.variable(pf_tag{});
         d.pf.resize(static_cast<std::size_t>(pf.size()));
@@ -187,7 +194,8 @@ public:
         nais::detail::require(std::isfinite(res_ub) && res_ub >= 0,
                         "co_search: params.res_ub (the DSP budget) must be set, finite and >= 0, got ", res_ub);
         const double per_ip = costs_.dsp_factor.minCoeff() * std::ldexp(1.0, static_cast<int>(b.min));
-        const double cheapest = shared ? per_ip : per_ip * costs_.num_blocks();
+        const int needing = costs_.blocks_needing_an_ip();  // blocks without a skip candidate
+        const double cheapest = shared ? (needing > 0 ? per_ip : 0.0) : per_ip * needing;
         if (cheapest > res_ub) {
             std::ostringstream os;
             os << "nais: infeasible budget: no design of the space meets RES_ub = " << res_ub << " DSPs; the cheapest ("
@@ -261,6 +269,7 @@ private:
     calibration_type c_phi_, c_psi_;
     expr::placeholder<pf_type> par_;
     expr::placeholder<blocks_type> perf_blocks_;
+    theta_type hardware_;  ///< 1 where an op runs on an IP, 0 for a skip op (hardware_mask)
 };
 
 /// The composed EDD loss (Eq. 1) of an FPGA architecture over a space (nais::loss of fpga::model).

@@ -64,6 +64,8 @@ std::vector<tuning_item> tuning_items(const cost_table& costs, const design<Arch
     std::vector<tuning_item> items;
     std::vector<int> slot(d.pf.size(), -1);
     for (int i = 0; i < d.num_blocks(); ++i) {
+        if (!costs.runs_on_hardware(i, d.op[static_cast<std::size_t>(i)]))
+            continue;  // a skip op: no IP to tune
         const int g = d.group_of(i), qi = d.bits[static_cast<std::size_t>(g)];
         const double a = costs.latency_factor(qi) * costs.work(i, d.op[static_cast<std::size_t>(i)]);
         int& s = slot[static_cast<std::size_t>(g)];

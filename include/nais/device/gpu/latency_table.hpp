@@ -95,6 +95,7 @@ private:
 /// non-finite latency is refused naming `where` (e.g. "table.csv:12"); finish() refuses a table
 /// with missing entries and names them.
 template <search_space S>
+    requires mbconv_space<S>
 class latency_table_builder {
 public:
     latency_table_builder(const S& space, std::string source)
@@ -246,6 +247,7 @@ inline std::ifstream open_table(const std::string& path) {
 /// (any order, extra columns ignored), one row per (block index from 0, op kernel, op
 /// expansion, bit-width, latency in ms); '#' lines are comments. Errors name `source`:line.
 template <search_space S>
+    requires mbconv_space<S>
 latency_table read_latency_table_csv(std::istream& in, const S& space, const std::string& source = "<stream>") {
     latency_table_builder<S> builder(space, source);
     detail::csv_reader csv(in, source, {"block", "kernel", "expand", "bits", "latency_ms"});
@@ -258,6 +260,7 @@ latency_table read_latency_table_csv(std::istream& in, const S& space, const std
 }
 
 template <search_space S>
+    requires mbconv_space<S>
 latency_table load_latency_table_csv(const std::string& path, const S& space) {
     auto in = detail::open_table(path);
     return read_latency_table_csv(in, space, path);
@@ -297,6 +300,7 @@ struct measured_table_options {
 /// times options.precision. A needed row that is negative or non-finite is refused with its
 /// file and line; missing rows are listed.
 template <search_space S>
+    requires mbconv_space<S>
 latency_table read_measured_mbconv_table(std::istream& in, const S& space, const measured_table_options& options = {},
                                          const std::string& source = "<stream>") {
     using key = std::tuple<long, long, long, long, long, long>;  // h, cin, cout, kernel, stride, mid
@@ -365,6 +369,7 @@ latency_table read_measured_mbconv_table(std::istream& in, const S& space, const
 }
 
 template <search_space S>
+    requires mbconv_space<S>
 latency_table load_measured_mbconv_table(const std::string& path, const S& space, const measured_table_options& options = {}) {
     auto in = detail::open_table(path);
     return read_measured_mbconv_table(in, space, options, path);

@@ -70,7 +70,7 @@ public:
     template <class Loss>
     design derive(const Loss& l) const {
         design d;
-        d.ops = nais::detail::argmax_rows(l.theta());
+        d.ops = l.derived_ops();
         d.bits = nais::detail::argmax_rows(l.variable(phi_tag{}))[0];
         return d;
     }

@@ -3,12 +3,15 @@
 
 #include <nais/detail/error.hpp>
 #include <nais/expr/node.hpp>
+#include <nais/network/analysis.hpp>
+#include <nais/network/candidates.hpp>
 #include <nais/space/mbconv.hpp>
 #include <nais/space/search_space.hpp>
 #include <nais/space/sharing.hpp>
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -59,26 +62,35 @@ struct accelerator {
     }
 };
 
-/// What one MBConv op moves and computes (layers as in nais::layer_work).
+/// What one op moves and computes, from its layers (EDD's MBConv: nais::layer_work's layers).
 struct op_counts {
-    std::int64_t conv_macs = 0;    ///< 1x1 expand + project: activations reused across filters
-    std::int64_t dw_macs = 0;      ///< depth-wise k x k: no activation reuse
-    std::int64_t weights = 0;      ///< parameters of the three layers
-    std::int64_t activations = 0;  ///< feature-map entries read and written by the three layers
+    std::int64_t conv_macs = 0;    ///< convolutions whose filters see several channels: activations reused
+    std::int64_t dw_macs = 0;      ///< depth-wise convolutions and fully connected layers: no activation reuse
+    std::int64_t weights = 0;      ///< parameters of those layers (weights and biases)
+    std::int64_t activations = 0;  ///< feature-map entries those layers read and write
 };
 
-constexpr op_counts count(const block& b, const mbconv& o) noexcept {
-    using i64 = std::int64_t;
-    const mbconv_work w = layer_work(b, o);
-    const i64 cin = b.cin, cout = b.cout, mid = cin * o.expand, k = o.kernel;
-    const i64 in = i64(b.h) * b.w, out = i64((b.h + b.stride - 1) / b.stride) * ((b.w + b.stride - 1) / b.stride);
+/// Counts of an op's analysed layers. A conv is depth-wise when each filter sees one input
+/// channel (groups = input channels); pooling, BN/activation, add, concat and reorg layers are
+/// not modelled (see above). A skip op (no layers) counts nothing.
+inline op_counts count(const net::network_report& op) {
     op_counts c;
-    c.conv_macs = w.expand_conv + w.project_conv;
-    c.dw_macs = w.dw_conv;
-    c.weights = (o.expand != 1 ? cin * mid : 0) + k * k * mid + mid * cout;
-    c.activations = (o.expand != 1 ? in * cin + in * mid : 0) + in * (o.expand != 1 ? mid : cin) + out * mid +
-                    out * mid + out * cout;
+    for (const net::layer_report& l : op.layers) {
+        const bool conv = l.kind == net::layer_kind::conv, fc = l.kind == net::layer_kind::fc;
+        if (!conv && !fc)
+            continue;
+        // depth-wise: each filter sees one input channel (groups = input channels)
+        const bool depthwise = conv && l.groups == l.in.c && (l.groups > 1 || l.out.c == 1);
+        (depthwise || fc ? c.dw_macs : c.conv_macs) += l.macs;
+        c.weights += l.params;
+        c.activations += l.in_elements + l.out_elements;
+    }
     return c;
+}
+
+/// The counts of EDD's MBConv(k, e) in block b (its layers: nais::net::mbconv_layers).
+inline op_counts count(const block& b, const mbconv& o) {
+    return count(net::analyze(net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)}));
 }
 
 /// Per-op coefficients of  cost(w, a) = a_wa * w a + a_w * w + a_a * a  over an N x M space.
@@ -101,7 +113,7 @@ bilinear_cost_table<T, S::blocks_at_compile_time, S::ops_at_compile_time> cost_t
     t.a.resize(space.num_blocks(), space.num_ops());
     for (int i = 0; i < space.num_blocks(); ++i)
         for (int m = 0; m < space.num_ops(); ++m) {
-            const op_counts c = count(space.block_at(i), space.op_at(m));
+            const op_counts c = count(candidate_report(space, i, m));
             const double wa = double(c.conv_macs) / (B * B), w = double(c.dw_macs) / B;
             if (kind == cost_kind::latency) {
                 t.wa(i, m) = static_cast<T>(wa / E);
@@ -241,7 +253,8 @@ design_report evaluate(const S& space, const accelerator& acc, const design& d) 
     design_report r;
     for (int i = 0; i < n; ++i) {
         const int m = d.ops[static_cast<std::size_t>(i)];
-        nais::detail::require(m >= 0 && m < m_ops, "loom::evaluate: ops[", i, "] = ", m, " is outside [0, ", m_ops, ")");
+        nais::detail::require(m >= 0 && m < m_ops && op_available(space, i, m), "loom::evaluate: ops[", i, "] = ", m,
+                              " is not an op block ", i, " offers (the space has ", m_ops, " columns)");
         const auto g = static_cast<std::size_t>(sharing::group_of<Sharing>(i, m, n));
         const double w = d.weight_bits[g], a = d.activation_bits[g];
         nais::detail::require(w >= 1 && a >= 1, "loom::evaluate: bit-widths must be >= 1 (group ", g, ")");

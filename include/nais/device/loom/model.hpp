@@ -122,7 +122,7 @@ public:
     template <class Loss>
     design derive(const Loss& l) const {
         design d;
-        d.ops = nais::detail::argmax_rows(l.theta());
+        d.ops = l.derived_ops();
         d.weight_bits = bit_widths_of(nais::detail::argmax_rows(l.variable(weights_tag{})));
         d.activation_bits = bit_widths_of(nais::detail::argmax_rows(l.variable(activations_tag{})));
         return d;
