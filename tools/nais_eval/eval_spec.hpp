@@ -198,11 +198,12 @@ inline nais::layered_space read_layered_space_key(const json& spec, const std::s
             std::ostringstream text;
             text << in.rdbuf();
             const json doc = nais_json::parse(text.str());
-            return nais_net::read_layered_space(doc, nais_net::detail::is_space(doc) ? std::vector<int>{8} : network_bits());
+            return nais_net::read_layered_space(doc, nais_net::detail::is_space(doc) ? std::vector<int>{8} : network_bits(),
+                                                name + ":");
         }
         if (!s.is_object())
             fail("space", "a zoo name, a file name or a space description", s);
-        return nais_net::read_layered_space(s, nais_net::detail::is_space(s) ? std::vector<int>{8} : network_bits());
+        return nais_net::read_layered_space(s, nais_net::detail::is_space(s) ? std::vector<int>{8} : network_bits(), "space.");
     } catch (const nais::invalid_argument& e) {
         throw spec_error(e.what());
     }

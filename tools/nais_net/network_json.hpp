@@ -174,23 +174,25 @@ inline json pair_json(int a, int b) { return a == b ? json(a) : json::array({a, 
 
 }  // namespace detail
 
-/// Reads a network description; throws spec_error naming the key.
-inline nais::net::network read_network(const json& spec) {
+/// Reads a network description; throws spec_error naming the key (prefixed by `at`, e.g.
+/// "space." when the description sits under that key of a spec).
+inline nais::net::network read_network(const json& spec, const std::string& at = "") {
     if (!spec.is_object())
-        throw spec_error("the network must be a JSON object {name, input, layers}, got " + jd::type_name(spec));
+        throw spec_error((at.empty() ? std::string("the network") : "key '" + at.substr(0, at.size() - 1) + "'") +
+                         " must be a JSON object {name, input, layers}, got " + jd::type_name(spec));
     nais::net::network n;
-    const json& name = jd::require_key(spec, "name", "name");
+    const json& name = jd::require_key(spec, "name", at + "name");
     if (!name.is_string())
-        jd::fail("name", "a string", name);
+        jd::fail(at + "name", "a string", name);
     n.name = name.get<std::string>();
-    const json& in = jd::array_of(jd::require_key(spec, "input", "input"), "input", 3, "integers [c, h, w]");
-    n.input = {jd::integer_at_least(in[0], "input[0]", 1), jd::integer_at_least(in[1], "input[1]", 1),
-               jd::integer_at_least(in[2], "input[2]", 1)};
-    const json& layers = jd::require_key(spec, "layers", "layers");
+    const json& in = jd::array_of(jd::require_key(spec, "input", at + "input"), at + "input", 3, "integers [c, h, w]");
+    n.input = {jd::integer_at_least(in[0], at + "input[0]", 1), jd::integer_at_least(in[1], at + "input[1]", 1),
+               jd::integer_at_least(in[2], at + "input[2]", 1)};
+    const json& layers = jd::require_key(spec, "layers", at + "layers");
     if (!layers.is_array() || layers.empty())
-        jd::fail("layers", "a non-empty array of layers", layers);
+        jd::fail(at + "layers", "a non-empty array of layers", layers);
     for (std::size_t k = 0; k < layers.size(); ++k)
-        n.layers.push_back(detail::read_layer(layers[k], "layers[" + std::to_string(k) + "]"));
+        n.layers.push_back(detail::read_layer(layers[k], at + "layers[" + std::to_string(k) + "]"));
     return n;
 }
 

@@ -118,39 +118,39 @@ inline constexpr std::size_t max_space_blocks = 4096;
 
 /// Reads a space description; throws spec_error naming the key. The layered_space built from it
 /// checks the shapes (throwing nais::invalid_argument naming the block and candidate).
-inline nais::layered_space_description read_space_description(const json& spec) {
+inline nais::layered_space_description read_space_description(const json& spec, const std::string& at = "") {
     if (!spec.is_object())
         throw spec_error("the space must be a JSON object {name, input, bits, stem, candidates, blocks, head}, got " +
                          jd::type_name(spec));
-    detail::only_keys(spec, "space", {"name", "input", "bits", "stem", "candidates", "blocks", "head", "fixed_column"},
+    detail::only_keys(spec, at.empty() ? "space" : at.substr(0, at.size() - 1), {"name", "input", "bits", "stem", "candidates", "blocks", "head", "fixed_column"},
                       "a space");
     nais::layered_space_description d;
     if (const auto n = spec.find("name"); n != spec.end()) {
         if (!n->is_string())
-            jd::fail("name", "a string", *n);
+            jd::fail(at + "name", "a string", *n);
         d.name = n->get<std::string>();
     }
-    const json& in = jd::array_of(jd::require_key(spec, "input", "input"), "input", 3, "integers [c, h, w]");
-    d.input = {jd::integer_at_least(in[0], "input[0]", 1), jd::integer_at_least(in[1], "input[1]", 1),
-               jd::integer_at_least(in[2], "input[2]", 1)};
-    const json& bits = jd::require_key(spec, "bits", "bits");
+    const json& in = jd::array_of(jd::require_key(spec, "input", at + "input"), at + "input", 3, "integers [c, h, w]");
+    d.input = {jd::integer_at_least(in[0], at + "input[0]", 1), jd::integer_at_least(in[1], at + "input[1]", 1),
+               jd::integer_at_least(in[2], at + "input[2]", 1)};
+    const json& bits = jd::require_key(spec, "bits", at + "bits");
     if (!bits.is_array() || bits.empty())
-        jd::fail("bits", "a non-empty array of bit-widths in 1..32", bits);
+        jd::fail(at + "bits", "a non-empty array of bit-widths in 1..32", bits);
     for (std::size_t k = 0; k < bits.size(); ++k)
-        d.bits.push_back(jd::integer_at_least(bits[k], "bits[" + std::to_string(k) + "]", 1));
+        d.bits.push_back(jd::integer_at_least(bits[k], at + "bits[" + std::to_string(k) + "]", 1));
     if (const auto s = spec.find("stem"); s != spec.end())
-        d.stem = detail::read_layers(*s, "stem", true);
+        d.stem = detail::read_layers(*s, at + "stem", true);
     if (const auto h = spec.find("head"); h != spec.end())
-        d.head = detail::read_layers(*h, "head", true);
+        d.head = detail::read_layers(*h, at + "head", true);
     if (const auto c = spec.find("candidates"); c != spec.end())
-        d.candidates = detail::read_ops(*c, "candidates");
+        d.candidates = detail::read_ops(*c, at + "candidates");
     if (const auto f = spec.find("fixed_column"); f != spec.end())
-        d.fixed_column = jd::integer_at_least(*f, "fixed_column", 0);
+        d.fixed_column = jd::integer_at_least(*f, at + "fixed_column", 0);
     if (const auto b = spec.find("blocks"); b != spec.end()) {
         if (!b->is_array())
-            jd::fail("blocks", "an array of {cout, stride, repeat, candidates}", *b);
+            jd::fail(at + "blocks", "an array of {cout, stride, repeat, candidates}", *b);
         for (std::size_t k = 0; k < b->size(); ++k) {
-            const std::string p = "blocks[" + std::to_string(k) + "]";
+            const std::string p = at + "blocks[" + std::to_string(k) + "]";
             const json& x = (*b)[k];
             if (!x.is_object())
                 jd::fail(p, "an object {cout, stride, repeat, candidates}", x);
@@ -181,11 +181,12 @@ inline nais::layered_space_description read_space_description(const json& spec) 
 /// A space document or a network document (a fixed network: one row) as a layered space, with
 /// `bits` for a network (which names none). Every refusal is a spec_error naming the key, block
 /// or layer.
-inline nais::layered_space read_layered_space(const json& spec, const std::vector<int>& network_bits = {8}) {
+inline nais::layered_space read_layered_space(const json& spec, const std::vector<int>& network_bits = {8},
+                                              const std::string& at = "") {
     try {
         if (detail::is_space(spec))
-            return nais::layered_space(read_space_description(spec));
-        return nais::layered_space::fixed_network(read_network(spec), network_bits);
+            return nais::layered_space(read_space_description(spec, at));
+        return nais::layered_space::fixed_network(read_network(spec, at), network_bits);
     } catch (const nais::invalid_argument& e) {
         throw spec_error(e.what());
     }

@@ -63,7 +63,7 @@ std::vector<std::string> required_signatures(const S& space) {
 
 /// The (block, op, bit-width) table of a space from signature-keyed measurements: skip ops and
 /// cells the space lacks get 0; missing entries are refused, listed with their block, op and
-/// signature (the first 12 and a count).
+/// signature (the first 4 and a count).
 template <search_space S>
 latency_table latency_table_for(const S& space, const signature_table& t, const std::string& source = "<table>") {
     latency_table out(space.num_blocks(), space.num_ops(), space.num_bits());
@@ -80,7 +80,7 @@ latency_table latency_table_for(const S& space, const signature_table& t, const 
                 }
                 if (const double* v = t.find(sig, space.bit_width(q))) {
                     out.at(i, m, q) = *v;
-                } else if (++count <= 12) {
+                } else if (++count <= 4) {
                     missing << (count > 1 ? "; " : "") << "(block " << i << ", op " << m << ", " << space.bit_width(q)
                             << " bits: " << sig << ")";
                 }
@@ -88,7 +88,7 @@ latency_table latency_table_for(const S& space, const signature_table& t, const 
         }
     nais::detail::require(count == 0, "latency table ", source, ": ", count, " entr", count == 1 ? "y" : "ies",
                           " the space needs ", count == 1 ? "is" : "are", " missing: ", missing.str(),
-                          count > 12 ? "; ..." : "");
+                          count > 4 ? "; ..." : "");
     return out;
 }
 
