@@ -139,10 +139,8 @@ TEST_CASE("EDD's skeleton: its searchable rows are the default space, stem and h
 
 #endif
 
-#if NAIS_IN_PART(2)
-
+#if NAIS_IN_PART(2) || NAIS_IN_PART(3)
 namespace {
-
 template <class Loss>
 void randomize(Loss& l, std::mt19937_64& rng, double c) {
     nais_test::fill_normal(l.theta(), rng, 1.0);
@@ -156,6 +154,13 @@ void randomize(Loss& l, std::mt19937_64& rng, double c) {
         }
     });
 }
+
+}  // namespace
+#endif
+
+#if NAIS_IN_PART(2)
+
+namespace {
 
 /// evaluate()'s gradients of theta and every group against central differences of forward();
 /// cells the space lacks get probability 0 and gradient 0.
@@ -258,6 +263,10 @@ TEST_CASE("skip ops cost nothing: zero latency, no IP, no DSPs, on every device"
           std::string::npos);
 }
 
+#endif
+
+#if NAIS_IN_PART(3)
+
 TEST_CASE("re-tuning and exact sweeps on a layered space agree with brute force") {
     const layered_space s(small_description());
     fpga::recursive_loss<layered_space> l(s);
@@ -304,6 +313,52 @@ TEST_CASE("re-tuning and exact sweeps on a layered space agree with brute force"
                         best = std::min(best, r.latency_cycles);
                 }
     CHECK(t.objective == doctest::Approx(best));
+}
+
+TEST_CASE("co-search on spaces of layers: the driver's gradient with the proxy, and a whole search of EDD's skeleton") {
+    const layered_space s(small_description());
+    fpga::recursive_loss<layered_space> loss(s);
+    loss.params().res_ub = 200;
+    search::search_options<double> o;
+    o.learning_rate = {0, 0, 0};
+    o.temperature = search::temperature_schedule<double>::constant(0.8);
+    search::co_search driver(loss, o);
+    std::mt19937_64 rng(5);
+    randomize(loss, rng, 3.0);
+    search::capacity_precision_proxy<> proxy(s);
+    driver.step(proxy);  // draws noise; learning rates 0: nothing moves
+    search::accuracy_gradient<double> scratch;
+    const auto f = [&] {
+        loss.params().acc_loss = proxy.evaluate(fpga::recursive::sharing{}, loss.theta(), loss.phi(), scratch);
+        return loss.forward();
+    };
+    for (int i = 0; i < s.num_blocks(); ++i)
+        for (int m = 0; m < s.num_ops(); ++m)
+            if (!s.available(i, m))
+                CHECK(driver.grad_theta()(i, m) == 0.0);
+    nais_test::check_gradient("dL/dtheta", loss.theta(), driver.grad_theta(), f, nais_test::double_fd);
+    nais_test::check_gradient("dL/dphi", loss.phi(), driver.gradient(fpga::phi_tag{}), f, nais_test::double_fd);
+    nais_test::check_gradient("dL/dpf", loss.pf(), driver.gradient(fpga::pf_tag{}), f, nais_test::double_fd);
+
+    // a whole search of EDD's skeleton (stem and head on IP 0) under a ZCU102 budget
+    const layered_space edd(edd_skeleton());
+    fpga::recursive_loss<layered_space> l2(edd);
+    l2.params().res_ub = 2520;
+    search::search_options<double> o2;
+    o2.steps = 200;
+    o2.learning_rate = {0.1, 0.1, 0.1};
+    o2.temperature = search::temperature_schedule<double>::exponential(5.0, 0.98, 0.5);
+    search::co_search run(l2, o2);
+    search::capacity_precision_proxy<> proxy2(edd);
+    run.run(proxy2);
+    const auto out = run.finish(200.0);
+    CHECK(out.searched.op.front() == 0);  // the stem's only candidate
+    CHECK(out.searched.op.back() == 0);   // the head's
+    REQUIRE(out.retuned.feasible);
+    CHECK(out.retuned_report.budget_met);
+    CHECK(out.retuned_report.latency_cycles <= out.searched_report.latency_cycles * (1 + 1e-12));
+    MESSAGE("EDD skeleton, recursive, 200 steps: " << out.retuned_report.latency_ms << " ms at 200 MHz, "
+                                                   << out.retuned_report.dsp << " DSPs");
 }
 
 #endif

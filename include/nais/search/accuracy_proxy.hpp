@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -40,9 +41,19 @@ public:
         T precision = T(1.5);  ///< w_prec
     };
 
+    /// From a space: its work table and bit-widths; cells the space lacks (blocks with fewer
+    /// candidates) get probability 0, as in the composed losses.
     template <search_space S>
     explicit capacity_precision_proxy(const S& space, weights w = {})
-        : capacity_precision_proxy(work_array<double>(space), bit_widths_of(space), w) {}
+        : capacity_precision_proxy(work_array<double>(space), bit_widths_of(space), w) {
+        if constexpr (space_with_unavailable_ops<S>) {
+            offsets_.setZero(n_, m_);
+            for (int i = 0; i < n_; ++i)
+                for (int m = 0; m < m_; ++m)
+                    if (!op_available(space, i, m))
+                        offsets_(i, m) = -std::numeric_limits<T>::infinity();
+        }
+    }
 
     /// From a work table W (N x M) and the space's bit-widths.
     capacity_precision_proxy(const Eigen::ArrayXXd& work, const std::vector<int>& bit_widths, weights w = {}) : w_(w) {
@@ -111,7 +122,12 @@ private:
     template <class Theta>
     void begin(const Theta& theta) {
         nais::detail::require_shape(theta, n_, m_, "capacity_precision_proxy: theta");
-        softmax_rows(theta, p_);
+        if (offsets_.size() == 0)
+            softmax_rows(theta, p_);
+        else {  // Eigen's exp clamps -infinity to a denormal: zero the cells exactly
+            softmax_rows((theta.template cast<T>() + offsets_).eval(), p_);
+            p_ = (offsets_ == T(0)).select(p_, T(0));
+        }
         d_ = w_.capacity * deficit_;
     }
 
@@ -162,6 +178,7 @@ private:
     weights w_;
     int n_ = 0, m_ = 0;
     array deficit_, p_, d_;
+    array offsets_;  ///< 0 or -infinity per (block, op); empty when every cell is a candidate
     vector step_;
     std::vector<group_state> groups_;
 };
