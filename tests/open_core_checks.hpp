@@ -5,6 +5,7 @@
 
 #include "error_of.hpp"
 #include "fd.hpp"
+#include "randomize.hpp"
 
 #include <doctest/doctest.h>
 
@@ -35,20 +36,7 @@ gpu::latency_table small_table(std::mt19937_64& rng) {
     return t;
 }
 
-/// Random logits and noise for theta and every sampled group; continuous groups near `c`.
-template <class Loss>
-void randomize(Loss& l, std::mt19937_64& rng, double c) {
-    nais_test::fill_normal(l.theta(), rng, 1.0);
-    gumbel_noise(l.theta_noise(), rng());
-    l.for_each_group([&](auto g, auto& x, auto&) {
-        if constexpr (decltype(g)::is_sampled) {
-            nais_test::fill_normal(x, rng, 1.0);
-            gumbel_noise(l.noise(typename decltype(g)::tag{}), rng());
-        } else {
-            nais_test::fill_normal(x, rng, 0.3, c);
-        }
-    });
-}
+using nais_test::randomize;
 
 /// One driver step with zero learning rates (nothing moves), then the combined gradients of
 /// theta and every group against central differences of Acc(theta, phi...) * Perf [+ penalty].

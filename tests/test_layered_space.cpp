@@ -7,6 +7,7 @@
 
 #include "error_of.hpp"
 #include "fd.hpp"
+#include "randomize.hpp"
 #include "test_part.hpp"
 
 #include <doctest/doctest.h>
@@ -139,24 +140,7 @@ TEST_CASE("EDD's skeleton: its searchable rows are the default space, stem and h
 
 #endif
 
-#if NAIS_IN_PART(2) || NAIS_IN_PART(3)
-namespace {
-template <class Loss>
-void randomize(Loss& l, std::mt19937_64& rng, double c) {
-    nais_test::fill_normal(l.theta(), rng, 1.0);
-    gumbel_noise(l.theta_noise(), rng());
-    l.for_each_group([&](auto g, auto& x, auto&) {
-        if constexpr (decltype(g)::is_sampled) {
-            nais_test::fill_normal(x, rng, 1.0);
-            gumbel_noise(l.noise(typename decltype(g)::tag{}), rng());
-        } else {
-            nais_test::fill_normal(x, rng, 0.3, c);
-        }
-    });
-}
-
-}  // namespace
-#endif
+using nais_test::randomize;
 
 #if NAIS_IN_PART(2)
 

@@ -224,27 +224,18 @@ inline json evaluate_spec(const json& spec, const std::string& base_dir = "") {
     const std::string d = device.get<std::string>();
     if (d != "fpga-recursive" && d != "fpga-pipelined" && d != "gpu" && d != "loom")
         detail::fail("device", expected, device);
-    if (spec.contains("space")) {
-        const nais::layered_space space = detail::read_layered_space_key(spec, base_dir);
+    const auto on = [&](const auto& space) {
         if (d == "gpu")
             return detail::evaluate_gpu(spec, space, base_dir);
         if (d == "loom")
             return detail::evaluate_loom_spec(spec, space);
         return d == "fpga-recursive" ? detail::evaluate_fpga_recursive(spec, space)
                                      : detail::evaluate_fpga_pipelined(spec, space);
-    }
-    const nais::runtime_space space = detail::read_space(spec);
-    if (d == "gpu")
-        return detail::evaluate_gpu(spec, space, base_dir);
-    if (d == "loom")
-        return detail::evaluate_loom_spec(spec, space);
-    return d == "fpga-recursive" ? detail::evaluate_fpga_recursive(spec, space)
-                                 : detail::evaluate_fpga_pipelined(spec, space);
+    };
+    if (spec.contains("space"))  // a space or network of real layers
+        return on(detail::read_layered_space_key(spec, base_dir));
+    return on(detail::read_space(spec));  // MBConv blocks, ops and bits
 }
-
-namespace detail {
-/// The key whose value encloses byte `pos` of `text` (the last "key": before it), or "".
-}  // namespace detail
 
 /// Parses text and evaluates it; malformed JSON becomes a spec_error too, naming the key whose
 /// value could not be read (JSON has no NaN or Infinity, so such a value lands here).

@@ -170,6 +170,13 @@ inline nais::net::layer read_layer(const json& x, const std::string& p) {
     return l;
 }
 
+/// "input": [c, h, w], each an integer >= 1, at key `key`.
+inline nais::net::tensor_shape read_shape(const json& spec, const std::string& key) {
+    const json& in = jd::array_of(jd::require_key(spec, "input", key), key, 3, "integers [c, h, w]");
+    return {jd::integer_at_least(in[0], key + "[0]", 1), jd::integer_at_least(in[1], key + "[1]", 1),
+            jd::integer_at_least(in[2], key + "[2]", 1)};
+}
+
 inline json pair_json(int a, int b) { return a == b ? json(a) : json::array({a, b}); }
 
 }  // namespace detail
@@ -185,9 +192,7 @@ inline nais::net::network read_network(const json& spec, const std::string& at =
     if (!name.is_string())
         jd::fail(at + "name", "a string", name);
     n.name = name.get<std::string>();
-    const json& in = jd::array_of(jd::require_key(spec, "input", at + "input"), at + "input", 3, "integers [c, h, w]");
-    n.input = {jd::integer_at_least(in[0], at + "input[0]", 1), jd::integer_at_least(in[1], at + "input[1]", 1),
-               jd::integer_at_least(in[2], at + "input[2]", 1)};
+    n.input = detail::read_shape(spec, at + "input");
     const json& layers = jd::require_key(spec, "layers", at + "layers");
     if (!layers.is_array() || layers.empty())
         jd::fail(at + "layers", "a non-empty array of layers", layers);

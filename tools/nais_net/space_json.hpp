@@ -130,9 +130,7 @@ inline nais::layered_space_description read_space_description(const json& spec, 
             jd::fail(at + "name", "a string", *n);
         d.name = n->get<std::string>();
     }
-    const json& in = jd::array_of(jd::require_key(spec, "input", at + "input"), at + "input", 3, "integers [c, h, w]");
-    d.input = {jd::integer_at_least(in[0], at + "input[0]", 1), jd::integer_at_least(in[1], at + "input[1]", 1),
-               jd::integer_at_least(in[2], at + "input[2]", 1)};
+    d.input = detail::read_shape(spec, at + "input");
     const json& bits = jd::require_key(spec, "bits", at + "bits");
     if (!bits.is_array() || bits.empty())
         jd::fail(at + "bits", "a non-empty array of bit-widths in 1..32", bits);
