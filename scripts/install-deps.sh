@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nais builds with, if any is missing. Safe to run repeatedly.
-# NAIS_WITH_TORCH=1 adds libtorch-dev, for the benchmarks' libtorch autograd baseline.
+# NAIS_WITH_TORCH=1 adds libtorch-dev, for the benchmarks' libtorch autograd baseline;
+# NAIS_WITH_FUZZ=1 adds clang and its compiler-rt (libFuzzer, sanitizers), for scripts/fuzz.sh.
 set -euo pipefail
 packages=(g++ cmake ninja-build libeigen3-dev libboost-dev doctest-dev libbenchmark-dev nlohmann-json3-dev)
 if [ "${NAIS_WITH_TORCH:-0}" = 1 ]; then packages+=(libtorch-dev); fi
+if [ "${NAIS_WITH_FUZZ:-0}" = 1 ]; then
+  packages+=(clang)
+  # libFuzzer ships in the compiler-rt package of clang's major version
+  major=$(apt-cache depends clang 2>/dev/null | sed -n 's/.*Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -1)
+  packages+=("libclang-rt-${major:-14}-dev")
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -245,7 +245,10 @@ TEST_CASE("latency table CSV: malformed rows are refused with file and line") {
     CHECK(error_of([&] { gpu::read_latency_table_csv(empty, small_space{}, "t.csv"); }) ==
           "nais: t.csv: no header row (expected the columns block,kernel,expand,bits,latency_ms)");
     CHECK(error_of([&] { gpu::load_latency_table_csv("/nonexistent/t.csv", small_space{}); }) ==
-          "nais: cannot open latency table '/nonexistent/t.csv'");
+          "nais: cannot open latency table '/nonexistent/t.csv' (not a readable regular file)");
+    // a device that never ends is not read (a regular file is required)
+    CHECK(error_of([&] { gpu::load_latency_table_csv("/dev/zero", small_space{}); }).find("not a readable regular file") !=
+          std::string::npos);
 }
 #endif
 

@@ -1,7 +1,10 @@
 // What nais's command-line tools share: reading the spec (a file, or stdin for "-") and
 // reporting an error as one line prefixed by the tool's name.
 #pragma once
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <system_error>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -11,10 +14,31 @@ namespace nais_cli {
 
 /// The text of `path` ("-": standard input); nullopt, after a one-line message, when the file
 /// cannot be opened.
+/// Files and stdin past nais_json::max_input_bytes are refused the same way.
 inline std::optional<std::string> read_input(const std::string& path, const char* tool) {
-    if (path == "-")
-        return std::string(std::istreambuf_iterator<char>(std::cin), {});
-    std::ifstream in(path);
+    constexpr std::uintmax_t limit = std::uintmax_t{64} << 20;  // nais_json::max_input_bytes
+    std::string text;
+    if (path == "-") {
+        char buf[65536];
+        while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+            text.append(buf, static_cast<std::size_t>(std::cin.gcount()));
+            if (text.size() > limit) {
+                std::cerr << tool << ": the input is larger than the limit of " << (limit >> 20) << " MiB\n";
+                return std::nullopt;
+            }
+        }
+        return text;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        std::cerr << tool << ": cannot open '" << path << "' (not a readable regular file)\n";
+        return std::nullopt;
+    }
+    if (std::filesystem::file_size(path, ec) > limit || ec) {
+        std::cerr << tool << ": '" << path << "' is larger than the limit of " << (limit >> 20) << " MiB\n";
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
         std::cerr << tool << ": cannot open '" << path << "'\n";
         return std::nullopt;

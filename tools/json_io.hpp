@@ -2,20 +2,32 @@
 // names the key, and checked reads of keys, numbers and arrays. Tools only; the core headers do
 // not use JSON.
 #pragma once
+#include <nais/core.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace nais_json {
 
-/// A malformed spec: one line naming the key and what was expected.
+/// Limits every reader enforces (README: "Limits"): a spec, network, space or table is at most
+/// max_input_bytes, and JSON nests at most max_depth arrays and objects deep.
+inline constexpr std::uintmax_t max_input_bytes = std::uintmax_t{64} << 20;
+inline constexpr int max_depth = 64;
+
+/// A malformed spec: one line naming the key and what was expected (control characters from
+/// the input become '?', so the message stays one line).
 class spec_error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit spec_error(const std::string& m) : std::runtime_error(nais::detail::one_line(m)) {}
 };
 
 using json = nlohmann::json;
@@ -68,7 +80,8 @@ inline const json& array_of(const json& j, const std::string& key, std::size_t n
     return j;
 }
 
-/// The key whose value starts before byte `pos` of a JSON text (for parse errors).
+/// The key whose value starts before byte `pos` of a JSON text (for parse errors): the last
+/// "name": before it whose name is printable and unescaped, or "".
 inline std::string key_before(const std::string& text, std::size_t pos) {
     pos = std::min(pos, text.size());
     for (std::size_t colon = text.rfind(':', pos); colon != std::string::npos && colon > 0;
@@ -76,19 +89,65 @@ inline std::string key_before(const std::string& text, std::size_t pos) {
         std::size_t end = colon;
         while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1])))
             --end;
-        if (end == 0 || text[end - 1] != '"')
+        if (end < 2 || text[end - 1] != '"')
             continue;
         const std::size_t begin = text.rfind('"', end - 2);
-        if (begin != std::string::npos)
-            return text.substr(begin + 1, end - 2 - begin);
+        if (begin == std::string::npos)
+            continue;
+        const std::string key = text.substr(begin + 1, end - 2 - begin);
+        const bool printable = key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+                                   return static_cast<unsigned char>(c) >= 0x20 && c != '\\' && c != 0x7f;
+                               });
+        if (printable)
+            return key;
     }
     return "";
 }
 }  // namespace detail
 
+/// The text of a file a spec names (at key `key`): a regular file of at most max_input_bytes.
+inline std::string read_file(const std::filesystem::path& path, const std::string& key) {
+    std::error_code ec;
+    const bool regular = std::filesystem::is_regular_file(path, ec);
+    if (ec || !regular)
+        throw spec_error("key '" + key + "': '" + path.string() + "' is not a readable regular file");
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (ec || size > max_input_bytes)
+        throw spec_error("key '" + key + "': '" + path.string() + "' is larger than the limit of " +
+                         std::to_string(max_input_bytes >> 20) + " MiB");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw spec_error("key '" + key + "': cannot open '" + path.string() + "'");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 /// Parses text; malformed JSON becomes a spec_error naming the key whose value could not be
-/// read (JSON has no NaN or Infinity, so such a value lands here).
+/// read (JSON has no NaN or Infinity, so such a value lands here). Text past max_input_bytes or
+/// nested deeper than max_depth is refused before parsing.
 inline json parse(const std::string& text) {
+    if (text.size() > max_input_bytes)
+        throw spec_error("the input is larger than the limit of " + std::to_string(max_input_bytes >> 20) + " MiB");
+    {
+        int depth = 0;
+        bool in_string = false;
+        for (std::size_t k = 0; k < text.size(); ++k) {
+            const char c = text[k];
+            if (in_string) {
+                if (c == '\\')
+                    ++k;
+                else if (c == '"')
+                    in_string = false;
+            } else if (c == '"') {
+                in_string = true;
+            } else if (c == '[' || c == '{') {
+                if (++depth > max_depth)
+                    throw spec_error("JSON nested deeper than the limit of " + std::to_string(max_depth) +
+                                     " levels (at byte " + std::to_string(k) + ")");
+            } else if (c == ']' || c == '}') {
+                --depth;
+            }
+        }
+    }
     try {
         return json::parse(text);
     } catch (const json::parse_error& e) {

@@ -51,14 +51,11 @@ static nais::gpu::latency_table read_latency_table(const json& spec, const nais:
             if (path.is_relative() && !base_dir.empty())
                 path = std::filesystem::path(base_dir) / path;
             if (path.extension() == ".json") {
-                std::ifstream in(path);
-                if (!in)
-                    throw spec_error("key 'latency_table': cannot open '" + path.string() + "'");
                 json file;
                 try {
-                    file = json::parse(in);
-                } catch (const json::parse_error& e) {
-                    throw spec_error("key 'latency_table': malformed JSON in '" + path.string() + "': " + e.what());
+                    file = nais_json::parse(nais_json::read_file(path, "latency_table"));
+                } catch (const spec_error& e) {
+                    throw spec_error("key 'latency_table': in '" + path.string() + "': " + e.what());
                 }
                 nais::gpu::latency_table_builder<nais::runtime_space> builder(space, path.string());
                 read_table_entries(file, path.string(), builder);

@@ -192,12 +192,10 @@ inline nais::layered_space read_layered_space_key(const json& spec, const std::s
             std::filesystem::path path = name;
             if (path.is_relative() && !base_dir.empty())
                 path = std::filesystem::path(base_dir) / path;
-            std::ifstream in(path);
-            if (!in)
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(path, ec))
                 throw spec_error("key 'space': '" + name + "' is neither a zoo name nor a readable file");
-            std::ostringstream text;
-            text << in.rdbuf();
-            const json doc = nais_json::parse(text.str());
+            const json doc = nais_json::parse(nais_json::read_file(path, "space"));
             return nais_net::read_layered_space(doc, nais_net::detail::is_space(doc) ? std::vector<int>{8} : network_bits(),
                                                 name + ":");
         }

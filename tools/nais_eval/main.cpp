@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
     } catch (const nais_eval::spec_error& e) {
         nais_cli::report("nais-eval", e.what());
         return 2;
+    } catch (const nais::invalid_argument& e) {  // the library's refusal of a value
+        nais_cli::report("nais-eval", e.what());
+        return 2;
     } catch (const std::exception& e) {
         nais_cli::report("nais-eval", e.what());
         return 3;

@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (model.empty() && file.empty())
-        file = "-";  // standard input, as nais-eval
+        file.assign(1, '-');  // standard input, as nais-eval (assign: GCC 12 warns on = "-")
     if ((!model.empty() && !file.empty()) || int(as_json) + int(export_description) + int(signatures) > 1) {
         std::cerr << usage;
         return 2;

@@ -214,13 +214,7 @@ inline any_job read_sweep_spec(const json& spec, const std::string& base_dir = "
 }
 
 inline any_job read_sweep_text(const std::string& text, const std::string& base_dir = "") {
-    json spec;
-    try {
-        spec = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw spec_error(std::string("malformed JSON: ") + e.what());
-    }
-    return read_sweep_spec(spec, base_dir);
+    return read_sweep_spec(nais_json::parse(text), base_dir);
 }
 
 // ------------------------------------------------------------------------------ output

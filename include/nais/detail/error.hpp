@@ -27,12 +27,23 @@ public:
 
 namespace detail {
 
+/// A message on one printable line: control characters (a newline in a user's layer name, say)
+/// become '?', and past 2000 characters it is cut with "...".
+inline std::string one_line(std::string m) {
+    for (char& c : m)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            c = '?';
+    if (m.size() > 2000)
+        m = m.substr(0, 2000) + "...";
+    return m;
+}
+
 template <class... Parts>
 [[noreturn]] inline void fail(const Parts&... parts) {
     std::ostringstream os;
     os << "nais: ";
     (os << ... << parts);
-    throw invalid_argument(os.str());
+    throw invalid_argument(one_line(os.str()));
 }
 
 template <class... Parts>

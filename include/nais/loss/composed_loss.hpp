@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <limits>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -336,19 +337,28 @@ public:
         for_each_group_impl(*this, f, std::make_index_sequence<variables::size>{});
     }
 
-    /// Validates the inputs and evaluates the loss (no gradients).
+    /// Validates the inputs and evaluates the loss (no gradients). Inputs that pass validation
+    /// but overflow the scalar type together (alpha = 1e300 on a long network, say) throw
+    /// nais::invalid_argument naming the term, rather than return infinity or NaN.
     scalar_type forward() {
         validate();
-        return program_.forward();
+        const scalar_type l = program_.forward();
+        if (!std::isfinite(l)) [[unlikely]]
+            overflowed("the loss", l);
+        return l;
     }
 
     /// Validates the inputs, evaluates the loss and all gradients (overwritten, not accumulated).
+    /// A gradient that overflows (tau = 1e-300, say) throws nais::invalid_argument naming it.
     scalar_type evaluate() {
         const scalar_type l = forward();
         s_.theta.grad.setZero();
         boost::hana::for_each(s_.groups, [](auto& g) { g.grad().setZero(); });
         s_.grad_acc = scalar_type(0);
         program_.backward(scalar_type(1));
+        if (!s_.theta.grad.allFinite()) [[unlikely]]
+            overflowed("the gradient of theta", s_.theta.grad.abs().maxCoeff());
+        check_group_gradients(std::make_index_sequence<variables::size>{});
         return l;
     }
 
@@ -407,6 +417,23 @@ private:
     template <std::size_t I>
     static auto descriptor() {
         return descriptor_of<I>(variables{});
+    }
+
+    [[noreturn]] void overflowed(const char* what, scalar_type v) const {
+        const params_type& p = s_.params;
+        nais::detail::fail(what, " is ", std::isnan(v) ? "NaN" : "infinite",
+                           ": the inputs overflow the scalar type together (perf_loss ", s_.perf.value, ", res ",
+                           s_.res.value, ", tau ", p.tau, ", alpha ", p.alpha, ", acc_loss ", p.acc_loss,
+                           "); scale alpha, the latencies or the budget down");
+    }
+    template <std::size_t... I>
+    void check_group_gradients(std::index_sequence<I...>) const {
+        (check_group_gradient(descriptor<I>(), boost::hana::at_c<I>(s_.groups)), ...);
+    }
+    template <class G, class Storage>
+    void check_group_gradient(G, const Storage& g) const {
+        if (!g.grad().allFinite()) [[unlikely]]
+            overflowed((std::string("the gradient of ") + G::tag::name).c_str(), g.grad().abs().maxCoeff());
     }
 
     void validate() const {

@@ -39,7 +39,9 @@ inline pf_range budget_pf_range(const cost_table& costs, double dsp_budget) {
             cheapest = costs.dsp_factor(q);
     if (cheapest == 0 || !(dsp_budget >= cheapest))
         return {0, cheapest == 0 ? pf_range{}.max : 0};
-    return {0, std::min(max_design_pf, static_cast<int>(std::floor(std::log2(dsp_budget / cheapest))))};
+    // clamped before the cast: a huge budget over a small rate overflows to inf
+    const double levels = std::floor(std::log2(dsp_budget / cheapest));
+    return {0, static_cast<int>(std::clamp(levels, 0.0, double(max_design_pf)))};
 }
 
 template <architecture Arch>

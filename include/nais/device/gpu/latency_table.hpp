@@ -11,7 +11,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <system_error>
 #include <istream>
 #include <limits>
 #include <map>
@@ -234,7 +237,17 @@ private:
     std::size_t width_ = 0;
 };
 
+/// Largest latency table file read (64 MiB), and the file must be a regular file (not a device
+/// or a pipe that never ends).
+inline constexpr std::uintmax_t max_table_bytes = std::uintmax_t{64} << 20;
+
 inline std::ifstream open_table(const std::string& path) {
+    std::error_code ec;
+    nais::detail::require(std::filesystem::is_regular_file(path, ec) && !ec, "cannot open latency table '", path,
+                          "' (not a readable regular file)");
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    nais::detail::require(!ec && size <= max_table_bytes, "latency table '", path, "' is larger than the limit of ",
+                          max_table_bytes >> 20, " MiB");
     std::ifstream in(path);
     nais::detail::require(in.good(), "cannot open latency table '", path, "'");
     return in;

@@ -1,0 +1,14 @@
+// nais-eval's reader and evaluation on arbitrary text: every device, MBConv spaces and spaces or
+// networks of real layers (inline; files named in a spec resolve against tests/cli).
+#include "check.hpp"
+#include "json_mutator.hpp"
+
+#include <nais_eval/eval_spec.hpp>
+
+NAIS_FUZZ_JSON_MUTATOR
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    nais_fuzz::run_reader([&] { nais_fuzz::require_finite(nais_eval::evaluate_text(text, NAIS_FUZZ_CLI_DIR)); });
+    return 0;
+}
