@@ -164,7 +164,7 @@ TEST_CASE("nais-eval reports the GPU loss exactly as the library computes it, fo
     const json from_json = nais_eval::evaluate_spec(load("gpu_json_file.json"), NAIS_CLI_SPEC_DIR);
     CHECK(from_json["loss"].get<double>() == doctest::Approx(loss * t.max() / 0.5).epsilon(1e-14));
     csv["latency_table"] = "no_such_table.csv";
-    CHECK(error_of(csv) == "nais: cannot open latency table 'no_such_table.csv'");
+    CHECK(error_of(csv) == "nais: cannot open latency table 'no_such_table.csv' (not a readable regular file)");
 }
 
 TEST_CASE("nais-eval reports the Loom loss exactly as the library computes it") {
