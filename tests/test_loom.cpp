@@ -131,7 +131,7 @@ TEST_CASE("loom::loss and loom::accelerator refuse bad input with a message nami
     loom::accelerator acc;
     acc.equivalent_macs_per_cycle = 0;
     CHECK(error_of([&] { loom::loss<small_space> bad{small_space{}, acc}; }) ==
-          "nais: loom::accelerator.equivalent_macs_per_cycle must be finite and > 0, got 0");
+          "nais: loom::accelerator.equivalent_macs_per_cycle must be in [1e-3, 1e12], got 0");
     CHECK(error_of([] { loom::evaluate<sharing::per_op_type>(small_space{}, loom::accelerator{}, {{0, 0, 0, 0}, {8}, {8}}); }) ==
           "nais: loom::evaluate: 1 weight and 1 activation bit-widths, expected 3 each");
 }

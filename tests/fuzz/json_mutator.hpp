@@ -101,7 +101,8 @@ inline size_t mutate(uint8_t* data, size_t size, size_t max_size, unsigned seed)
             const int rounds = 1 + static_cast<int>(rng() % 3);
             for (int k = 0; k < rounds; ++k)
                 mutate_node(doc, rng);
-            const std::string out = doc.dump();
+            // a renamed key may split a multi-byte character: write such bytes as U+FFFD
+            const std::string out = doc.dump(-1, ' ', false, json::error_handler_t::replace);
             if (out.size() <= max_size) {
                 std::memcpy(data, out.data(), out.size());
                 return out.size();

@@ -160,8 +160,8 @@ any_job read_job(const json& spec, const Space& rs) {
         }
         if (const auto it = sw.find("clock_mhz"); it != sw.end()) {
             job.clock_mhz = number(*it, "sweep.clock_mhz");
-            if (!(job.clock_mhz > 0))
-                fail("sweep.clock_mhz", "a clock > 0 MHz", *it);
+            if (!(job.clock_mhz >= nais::detail::min_clock_mhz && job.clock_mhz <= nais::detail::max_clock_mhz))
+                fail("sweep.clock_mhz", "a clock in [1e-3, 1e6] MHz", *it);
         }
         if (const auto it = sw.find("base"); it != sw.end())
             o.base = read_base(*it, job.space);

@@ -8,6 +8,13 @@
 
 namespace nais::detail {
 
+/// Clocks nais accepts, in MHz (1 kHz to 1 THz): cycles / clock stays finite for every count
+/// below 2^62 (a denormal clock would turn a latency into infinity).
+inline constexpr double min_clock_mhz = 1e-3, max_clock_mhz = 1e6;
+/// Per-unit rates and energies nais accepts (device constants): at most 1e12, so products with
+/// counts below 2^62 stay finite.
+inline constexpr double max_device_constant = 1e12;
+
 template <class T>
 inline constexpr T ln2 = T(0.693147180559945309417232121458176568L);
 

@@ -59,6 +59,11 @@ inline std::int64_t checked_mul(std::int64_t a, std::int64_t b, const std::strin
     return a * b;
 }
 
+/// c * h * w of a shape, refused past 2^62 (shape.elements() unchecked would overflow).
+inline std::int64_t elements(const tensor_shape& t, const std::string& what) {
+    return checked_mul(checked_mul(t.c, t.h, what), t.w, what);
+}
+
 /// a + b of non-negative counts, refused past 2^62.
 inline std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& what) {
     constexpr std::int64_t limit = std::int64_t{1} << 62;
@@ -108,6 +113,7 @@ inline network_report analyze(const network& net) {
     require(x.c > 0 && x.h > 0 && x.w > 0, "network '", net.name, "': the input shape must be positive, got ",
             detail::describe(x));
     require(!net.layers.empty(), "network '", net.name, "' has no layers");
+    (void)detail::elements(x, "the input");
     network_report r;
     r.name = net.name;
     r.input = x;
@@ -140,7 +146,7 @@ inline network_report analyze(const network& net) {
         lr.kind = l.kind;
         lr.in = a;
         for (const auto& s : ins)
-            lr.in_elements += s.elements();
+            lr.in_elements = detail::checked_add(lr.in_elements, detail::elements(s, l.name), l.name);
         const bool many = l.kind == layer_kind::add || l.kind == layer_kind::concat || l.kind == layer_kind::scale;
         require(many || ins.size() == 1, "network: layer '", l.name, "' (", kind_name(l.kind), ") takes one input, got ",
                 ins.size());
@@ -168,8 +174,8 @@ inline network_report analyze(const network& net) {
         case layer_kind::fc: {
             require(l.out > 0, "network: layer '", l.name, "': out must be >= 1");
             lr.out = {l.out, 1, 1};
-            lr.params = detail::checked_mul(a.elements(), l.out, l.name) + (l.bias ? l.out : 0);
-            lr.macs = detail::checked_mul(a.elements(), l.out, l.name);
+            lr.macs = detail::checked_mul(detail::elements(a, l.name), l.out, l.name);
+            lr.params = detail::checked_add(lr.macs, l.bias ? l.out : 0, l.name);
             lr.work = lr.macs;
             break;
         }
@@ -232,7 +238,7 @@ inline network_report analyze(const network& net) {
         default:
             fail("network: layer '", l.name, "' has an unknown kind");
         }
-        lr.out_elements = lr.out.elements();
+        lr.out_elements = detail::elements(lr.out, l.name);
         if (l.kind != layer_kind::conv && l.kind != layer_kind::fc)
             lr.work = lr.out_elements;  // Eq. 12, "otherwise": h w c
         r.macs = detail::checked_add(r.macs, lr.macs, l.name);

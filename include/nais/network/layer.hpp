@@ -21,6 +21,7 @@ enum class pool_op { max, avg };
 /// Channels x height x width of a tensor (batch 1).
 struct tensor_shape {
     std::int64_t c = 0, h = 0, w = 0;
+    /// c * h * w; the caller keeps it below 2^63 (net::analyze checks every shape it makes).
     std::int64_t elements() const noexcept { return c * h * w; }
     friend bool operator==(const tensor_shape&, const tensor_shape&) = default;
 };

@@ -70,17 +70,20 @@ bool op_runs_on_hardware(const S& s, int i, int m) {
         return true;
 }
 
-/// The analysed layers of op m in block i: the space's own (layer_list_space) or the layers of
-/// EDD's MBConv (net::mbconv_layers) at the block's input shape.
+/// The analysed layers of EDD's MBConv(k, e) in block b (net::mbconv_layers at the block's input).
+inline net::network_report mbconv_report(const block& b, const mbconv& o) {
+    return net::analyze(
+        net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)});
+}
+
+/// The analysed layers of op m in block i: the space's own (layer_list_space) or those of EDD's
+/// MBConv (mbconv_report).
 template <search_space S>
 net::network_report candidate_report(const S& s, int i, int m) {
-    if constexpr (layer_list_space<S>) {
+    if constexpr (layer_list_space<S>)
         return s.candidate_report(i, m);
-    } else {
-        const block b = s.block_at(i);
-        const mbconv o = s.op_at(m);
-        return net::analyze(net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)});
-    }
+    else
+        return mbconv_report(s.block_at(i), s.op_at(m));
 }
 
 /// 1 where op m of block i runs on hardware, 0 for a skip op or an unavailable cell (N x M).

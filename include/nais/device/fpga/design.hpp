@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/detail/math.hpp>
 #include <nais/device/fpga/cost_model.hpp>
 #include <nais/space/search_space.hpp>
 
@@ -169,8 +170,9 @@ template <architecture Arch>
 design_report evaluate(const cost_table& costs, const design<Arch>& d, const board& b) {
     nais::detail::require(std::isfinite(b.dsp_budget) && b.dsp_budget >= 0, "board.dsp_budget must be finite and >= 0, got ",
                           b.dsp_budget);
-    nais::detail::require(std::isfinite(b.clock_mhz) && b.clock_mhz > 0, "board.clock_mhz must be finite and > 0, got ",
-                          b.clock_mhz);
+    nais::detail::require(std::isfinite(b.clock_mhz) && b.clock_mhz >= nais::detail::min_clock_mhz &&
+                              b.clock_mhz <= nais::detail::max_clock_mhz,
+                          "board.clock_mhz must be in [1e-3, 1e6] MHz, got ", b.clock_mhz);
     detail::validate_design(costs, d);
     const int n = costs.num_blocks();
     design_report r;

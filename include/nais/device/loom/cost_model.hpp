@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/detail/math.hpp>
 #include <nais/expr/node.hpp>
 #include <nais/network/analysis.hpp>
 #include <nais/network/candidates.hpp>
@@ -11,7 +12,6 @@
 
 #include <Eigen/Core>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -46,19 +46,24 @@ struct accelerator {
     double weight_bit_energy = 0.2;          ///< per weight bit read
     double activation_bit_energy = 0.2;      ///< per activation bit read or written
 
+    /// Ranges: E in [1e-3, 1e12], the clock in [1e-3, 1e6] MHz, energies in [0, 1e12] (so every
+    /// latency and energy of counts below 2^62 stays finite).
     void validate() const {
-        nais::detail::require(std::isfinite(equivalent_macs_per_cycle) && equivalent_macs_per_cycle > 0,
-                        "loom::accelerator.equivalent_macs_per_cycle must be finite and > 0, got ", equivalent_macs_per_cycle);
-        nais::detail::require(std::isfinite(clock_mhz) && clock_mhz > 0, "loom::accelerator.clock_mhz must be finite and > 0, got ",
-                        clock_mhz);
+        using nais::detail::max_device_constant;
+        const auto in = [](double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; };
+        nais::detail::require(in(equivalent_macs_per_cycle, 1e-3, max_device_constant),
+                              "loom::accelerator.equivalent_macs_per_cycle must be in [1e-3, 1e12], got ",
+                              equivalent_macs_per_cycle);
+        nais::detail::require(in(clock_mhz, nais::detail::min_clock_mhz, nais::detail::max_clock_mhz),
+                              "loom::accelerator.clock_mhz must be in [1e-3, 1e6] MHz, got ", clock_mhz);
         nais::detail::require(baseline_bits >= 1 && baseline_bits <= 32, "loom::accelerator.baseline_bits must be in 1..32, got ",
-                        baseline_bits);
-        nais::detail::require(std::isfinite(mac_energy) && mac_energy >= 0, "loom::accelerator.mac_energy must be finite and >= 0, got ",
-                        mac_energy);
-        nais::detail::require(std::isfinite(weight_bit_energy) && weight_bit_energy >= 0,
-                        "loom::accelerator.weight_bit_energy must be finite and >= 0, got ", weight_bit_energy);
-        nais::detail::require(std::isfinite(activation_bit_energy) && activation_bit_energy >= 0,
-                        "loom::accelerator.activation_bit_energy must be finite and >= 0, got ", activation_bit_energy);
+                              baseline_bits);
+        nais::detail::require(in(mac_energy, 0, max_device_constant), "loom::accelerator.mac_energy must be in [0, 1e12], got ",
+                              mac_energy);
+        nais::detail::require(in(weight_bit_energy, 0, max_device_constant),
+                              "loom::accelerator.weight_bit_energy must be in [0, 1e12], got ", weight_bit_energy);
+        nais::detail::require(in(activation_bit_energy, 0, max_device_constant),
+                              "loom::accelerator.activation_bit_energy must be in [0, 1e12], got ", activation_bit_energy);
     }
 };
 
@@ -89,9 +94,7 @@ inline op_counts count(const net::network_report& op) {
 }
 
 /// The counts of EDD's MBConv(k, e) in block b (its layers: nais::net::mbconv_layers).
-inline op_counts count(const block& b, const mbconv& o) {
-    return count(net::analyze(net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)}));
-}
+inline op_counts count(const block& b, const mbconv& o) { return count(mbconv_report(b, o)); }
 
 /// Per-op coefficients of  cost(w, a) = a_wa * w a + a_w * w + a_a * a  over an N x M space.
 template <class T, int N, int M>
