@@ -130,6 +130,17 @@ inline std::vector<layer> mbconv_layers(const std::string& prefix, std::int64_t 
     return out;
 }
 
+/// The layers with every name, and every input other than "input", prefixed by prefix + ".".
+inline std::vector<layer> prefixed(std::vector<layer> layers, const std::string& prefix) {
+    for (layer& l : layers) {
+        l.name = prefix + "." + l.name;
+        for (std::string& in : l.inputs)
+            if (in != "input")
+                in = prefix + "." + in;
+    }
+    return layers;
+}
+
 /// The layers of a candidate in a block with cin input channels, cout output channels and a
 /// stride; every name starts with prefix + ".". A skip gives no layers. Refuses settings that
 /// cannot build (kernel or expansion < 1, a bottleneck whose cout is not a multiple of 4) naming
@@ -179,14 +190,7 @@ inline std::vector<layer> op_layers(const op_description& d, const std::string& 
     default:
         require(!d.layers.empty(), "candidate '", name, "': a layer-list candidate needs at least one layer (use a skip op "
                                    "for the identity)");
-        out = d.layers;
-        for (layer& l : out) {
-            l.name = prefix + "." + l.name;
-            for (std::string& in : l.inputs)
-                if (in != "input")
-                    in = prefix + "." + in;
-        }
-        return out;
+        return prefixed(d.layers, prefix);
     }
 }
 

@@ -182,13 +182,7 @@ private:
 
     net::tensor_shape add_fixed_row(row_role role, const std::string& name, const std::vector<net::layer>& layers,
                                     net::tensor_shape in) {
-        std::vector<net::layer> named = layers;
-        for (net::layer& l : named) {
-            l.name = name + "." + l.name;
-            for (std::string& s : l.inputs)
-                if (s != "input")
-                    s = name + "." + s;
-        }
+        std::vector<net::layer> named = net::prefixed(layers, name);
         cells_.resize(cells_.size() + static_cast<std::size_t>(m_));
         cell_data& c = cells_[cells_.size() - static_cast<std::size_t>(m_) + static_cast<std::size_t>(d_.fixed_column)];
         c.available = true;
