@@ -16,6 +16,7 @@
 #include <nais/fpga.hpp>
 #include <nais/gpu.hpp>
 #include <nais/loom.hpp>
+#include <nais/tiled.hpp>
 #include <nais/search.hpp>
 #include <nais/sweep.hpp>
 #include <nais/network.hpp>

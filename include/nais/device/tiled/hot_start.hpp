@@ -1,0 +1,378 @@
+#pragma once
+#include <nais/detail/prologue.hpp>
+
+#include <nais/detail/error.hpp>
+#include <nais/device/tiled/design_search.hpp>
+#include <nais/device/tiled/template_model.hpp>
+#include <nais/device/tiled/workloads.hpp>
+#include <nais/network/layer.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <string>
+#include <vector>
+
+// HotNAS's hot start (iSpace + iSearch), exactly: from a trained network and a latency target,
+// compress it layer by layer with the technique its bottleneck calls for and choose the design,
+// at the least accuracy cost whose exact latency meets the target.
+//  - iSpace (HotNAS slide "Results Visualization on ResNet-18"): a layer bound by compute (C)
+//    may drop weights per kernel (pattern pruning); by input or output transfers (I, O) drop
+//    output channels (channel cut, which also thins its consumers); by weights (W) quantise its
+//    weights. options.by_class = false offers every technique to every layer.
+//  - iSearch, exactly where HotNAS uses reinforcement learning: for a fixed design the latency
+//    is a sum over independent units (a cut layer with its consumers; any other layer alone),
+//    so the cheapest compression meeting the target is a multiple-choice knapsack, solved
+//    exactly by dynamic programming over Pareto fronts (latency, cost). Then the exact design
+//    search for the compressed network; if it is faster, the knapsack runs again at the new
+//    design. Every round keeps the target met, so the cost never rises; each step is exact,
+//    the alternation is a block-coordinate descent (not a joint optimum).
+// Accuracy costs must be additive over layers for the knapsack; other costs need the gradient
+// driver (the relaxed form in relaxed.hpp).
+namespace nais::tiled {
+
+/// One compression option of one layer.
+struct compression_choice {
+    std::string technique = "none";  ///< none, channel, pattern, quantize
+    compression c;
+};
+
+/// The cost in accuracy of compressing `layer` (as the uncompressed network has it) by `choice`;
+/// the search needs it additive over layers. Users pass their own (measured, or a predictor).
+using accuracy_cost = std::function<double(const workload& layer, const compression_choice& choice)>;
+
+/// nais's stand-in accuracy cost, a placeholder and not a measurement: the fraction of the
+/// layer's information removed, weighted by technique (channels 1, pattern 0.5, bits 0.25 of
+/// (16 - bits) / 16); HotNAS measured accuracy by fine-tuning instead.
+inline double standin_accuracy_cost(const workload& l, const compression_choice& ch) {
+    if (ch.technique == "channel")
+        return 1.0 * double(l.M - ch.c.out_channels) / double(l.M);
+    if (ch.technique == "pattern")
+        return 0.5 * double(l.K_h * l.K_w - ch.c.kept) / double(l.K_h * l.K_w);
+    if (ch.technique == "quantize")
+        return 0.25 * double(16 - ch.c.weight_bits) / 16.0;
+    return 0;
+}
+
+/// The options of a hot-start search.
+struct hot_start_options {
+    double target_ms = 5;                    ///< HotNAS's ImageNet timing constraint
+    std::vector<int> channel_cuts = {1, 2, 3};     ///< channels removed, in steps of max(1, M/32) (512: 16)
+    std::vector<int> pattern_zeros = {1, 2, 3, 4}; ///< weights removed per k x k kernel (k >= 3)
+    std::vector<int> weight_bits = {12, 8};        ///< quantised weight widths
+    bool by_class = true;                    ///< iSpace: techniques by iDetect class
+    int max_rounds = 4;                      ///< knapsack / design-search alternations
+    mode latency_mode = mode::hardware;
+    shapes layer_shapes = shapes::true_shapes;
+};
+
+/// One layer of the report (HotNAS's per-layer table): its class on the first design, the
+/// technique applied, and its ms on the first design uncompressed and on the final one.
+struct hot_start_layer {
+    std::string name;
+    bottleneck initial_class = bottleneck::compute;
+    compression_choice applied;
+    double ms_before = 0, ms_after = 0;
+};
+
+struct hot_start_result {
+    bool met = false;            ///< the returned design's exact latency meets the target
+    double shortfall_ms = 0;     ///< if not: how far the fastest compression misses it
+    design initial_design, final_design;
+    compression_plan plan;
+    double initial_ms = 0;       ///< uncompressed network on the initial (searched) design
+    double final_ms = 0;         ///< evaluate() of the compressed network on the final design
+    double accuracy_cost = 0;
+    double saved_by_compression_ms = 0;  ///< final design: uncompressed - compressed
+    double saved_by_design_ms = 0;       ///< uncompressed: initial design - final design
+    int rounds = 0;
+    std::vector<hot_start_layer> layers;
+};
+
+namespace detail {
+
+/// The choices iSpace offers a layer of class `b` (always "none" first).
+inline std::vector<compression_choice> offered(const workload& l, bottleneck b, bool cuttable, const hot_start_options& o) {
+    std::vector<compression_choice> v{compression_choice{}};
+    const bool all = !o.by_class;
+    if ((all || b == bottleneck::input || b == bottleneck::output) && cuttable) {
+        const std::int64_t step = std::max<std::int64_t>(1, l.M / 32);
+        for (int k : o.channel_cuts)
+            if (l.M - k * step >= 1)
+                v.push_back({"channel", compression{l.M - k * step, 0, 0}});
+    }
+    if ((all || b == bottleneck::compute) && l.K_h * l.K_w >= 9)
+        for (int z : o.pattern_zeros)
+            if (z >= 1 && z < l.K_h * l.K_w)
+                v.push_back({"pattern", compression{0, l.K_h * l.K_w - z, 0}});
+    if (all || b == bottleneck::weight)
+        for (int bits : o.weight_bits)
+            v.push_back({"quantize", compression{0, 0, bits}});
+    return v;
+}
+
+struct option_point {
+    double cycles = 0, cost = 0;
+    std::size_t choice = 0;   // index into the unit's combinations
+    std::size_t parent = 0;   // index into the previous front
+};
+
+/// Pareto front (cycles ascending, cost strictly descending).
+inline std::vector<option_point> pareto(std::vector<option_point> v) {
+    std::sort(v.begin(), v.end(), [](const option_point& a, const option_point& b) {
+        return a.cycles < b.cycles || (a.cycles == b.cycles && a.cost < b.cost);
+    });
+    std::vector<option_point> f;
+    for (const option_point& p : v)
+        if (f.empty() || p.cost < f.back().cost)
+            f.push_back(p);
+    return f;
+}
+
+}  // namespace detail
+
+/// A unit of the knapsack: layers whose latencies depend only on the unit's choices, and the
+/// unit's combinations (one choice per member layer; the plan they make, its cycles and cost).
+struct knapsack_unit {
+    std::vector<std::size_t> layers;   ///< indices into the uncompressed workloads
+    std::vector<compression_plan> plans;
+    std::vector<double> cycles, cost;
+};
+
+/// The cheapest combination of one option per unit whose cycles (plus `fixed_cycles`) stay
+/// within `budget_cycles`, by dynamic programming over Pareto fronts; exact. Returns the chosen
+/// option per unit, or an empty vector if none fits.
+inline std::vector<std::size_t> solve_knapsack(const std::vector<knapsack_unit>& units, double fixed_cycles,
+                                               double budget_cycles) {
+    std::vector<std::vector<detail::option_point>> fronts;
+    std::vector<detail::option_point> front{{fixed_cycles, 0, 0, 0}};
+    for (const knapsack_unit& u : units) {
+        std::vector<detail::option_point> next;
+        for (std::size_t p = 0; p < front.size(); ++p)
+            for (std::size_t c = 0; c < u.plans.size(); ++c) {
+                const double cy = front[p].cycles + u.cycles[c];
+                if (cy <= budget_cycles)
+                    next.push_back({cy, front[p].cost + u.cost[c], c, p});
+            }
+        fronts.push_back(front);
+        front = detail::pareto(std::move(next));
+        if (front.empty())
+            return {};
+    }
+    // the cheapest point of the last front, then back through the parents
+    std::size_t at = 0;
+    for (std::size_t k = 1; k < front.size(); ++k)
+        if (front[k].cost < front[at].cost)
+            at = k;
+    std::vector<std::size_t> pick(units.size());
+    for (std::size_t u = units.size(); u-- > 0;) {
+        pick[u] = front[at].choice;
+        const std::size_t parent = front[at].parent;
+        front = fronts[u];
+        at = parent;
+    }
+    return pick;
+}
+
+/// The hot start on `net` (see the file comment).
+inline hot_start_result hot_start(const net::network& net, const hot_start_options& o = {}, const device& dev = {},
+                                  const precision& p = {}, const accuracy_cost& cost = standin_accuracy_cost) {
+    using nais::detail::require;
+    require(std::isfinite(o.target_ms) && o.target_ms > 0, "fpga-tiled: hot start target_ms must be > 0, got ", o.target_ms);
+    require(o.max_rounds >= 1 && o.max_rounds <= 100, "fpga-tiled: hot start max_rounds must be in [1, 100]");
+    for (int b : o.weight_bits)
+        require(b >= 1 && b <= dev.word_bits, "fpga-tiled: hot start weight_bits must be in [1, ", dev.word_bits, "], got ", b);
+    for (int k : o.channel_cuts)
+        require(k >= 1 && k <= 1024, "fpga-tiled: hot start channel_cuts must be in [1, 1024], got ", k);
+    for (int z : o.pattern_zeros)
+        require(z >= 1 && z <= 1024, "fpga-tiled: hot start pattern_zeros must be in [1, 1024], got ", z);
+    const std::vector<workload> base = workloads(net, {}, o.layer_shapes);
+    const auto cycles_of = [&](const std::vector<workload>& ws, const design& d) {
+        std::vector<double> c;
+        for (const workload& w : ws)
+            c.push_back(layer_cycles(w, d, dev, p, o.latency_mode));
+        return c;
+    };
+    const auto total = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
+    const auto index_of = [&](const std::vector<workload>& ws) {
+        std::map<std::string, std::size_t> ix;
+        for (std::size_t k = 0; k < ws.size(); ++k)
+            ix[ws[k].name] = k;
+        return ix;
+    };
+
+    hot_start_result out;
+    const design_search_result first = search_design(base, dev, p, o.latency_mode);
+    require(first.found, "fpga-tiled: no design of the template fits the device");
+    out.initial_design = out.final_design = first.best;
+    const std::vector<double> base_cycles = cycles_of(base, first.best);
+    out.initial_ms = milliseconds(total(base_cycles), dev);
+    const double budget = o.target_ms * dev.clock_mhz * 1e3 * (1 - 1e-12);
+
+    // which layers a channel cut may touch, and its consumers (the layers whose input
+    // channels change): a cut that breaks the network (a residual add) is not offered
+    std::map<std::size_t, std::vector<std::size_t>> consumers;
+    for (std::size_t k = 0; k < base.size(); ++k) {
+        const workload& w = base[k];
+        if (w.depthwise || w.groups != 1 || w.M < 2 || w.R * w.C == 1)
+            continue;  // fc layers and grouped convs keep their channels
+        compression_plan one{{w.name, compression{w.M - 1, 0, 0}}};
+        try {
+            const std::vector<workload> cut = workloads(net, one, o.layer_shapes);
+            if (cut.size() != base.size())
+                continue;
+            std::vector<std::size_t> c;
+            for (std::size_t j = 0; j < cut.size(); ++j)
+                if (j != k && (cut[j].N != base[j].N || cut[j].M != base[j].M))
+                    c.push_back(j);
+            consumers[k] = c;
+        } catch (const nais::invalid_argument&) {
+        }
+    }
+
+    compression_plan plan;
+    std::vector<compression_choice> applied(base.size());
+    std::vector<bottleneck> first_class;
+    for (const workload& w : base)
+        first_class.push_back(evaluate_layer(w, first.best, dev, p, o.latency_mode).limit);
+    design d = first.best;
+    bool have_plan = false;
+    for (int round = 0; round < o.max_rounds; ++round) {
+        ++out.rounds;
+        // units: union of each cuttable layer with its consumers
+        std::vector<std::size_t> parent(base.size());
+        std::iota(parent.begin(), parent.end(), 0);
+        const auto find = [&](std::size_t x) {
+            while (parent[x] != x)
+                x = parent[x] = parent[parent[x]];
+            return x;
+        };
+        std::vector<std::vector<compression_choice>> choices(base.size());
+        for (std::size_t k = 0; k < base.size(); ++k) {
+            const bool cuttable = consumers.count(k) > 0;
+            choices[k] = detail::offered(base[k], evaluate_layer(base[k], d, dev, p, o.latency_mode).limit, cuttable, o);
+            bool cuts = false;
+            for (const auto& ch : choices[k])
+                cuts = cuts || ch.technique == "channel";
+            if (cuts)
+                for (std::size_t c : consumers[k])
+                    parent[find(c)] = find(k);
+        }
+        std::map<std::size_t, std::vector<std::size_t>> groups;
+        for (std::size_t k = 0; k < base.size(); ++k)
+            groups[find(k)].push_back(k);
+        std::vector<knapsack_unit> units;
+        double fixed = 0;
+        const std::vector<double> plain = cycles_of(base, d);
+        for (const auto& [root, members] : groups) {
+            std::size_t combos = 1;
+            for (std::size_t k : members)
+                combos *= choices[k].size();
+            if (combos == 1) {
+                for (std::size_t k : members)
+                    fixed += plain[k];
+                continue;
+            }
+            require(combos <= 100000, "fpga-tiled: hot start: a unit of ", members.size(), " layers has ", combos,
+                    " combinations (at most 100000): offer fewer choices");
+            knapsack_unit u;
+            u.layers = members;
+            for (std::size_t c = 0; c < combos; ++c) {
+                compression_plan pl;
+                double cst = 0;
+                std::size_t rest = c;
+                for (std::size_t k : members) {
+                    const compression_choice& ch = choices[k][rest % choices[k].size()];
+                    rest /= choices[k].size();
+                    if (ch.technique != "none") {
+                        compression& merged = pl[base[k].name];
+                        merged.out_channels = std::max(merged.out_channels, ch.c.out_channels);
+                        merged.kept = std::max(merged.kept, ch.c.kept);
+                        merged.weight_bits = std::max(merged.weight_bits, ch.c.weight_bits);
+                        cst += cost(base[k], ch);
+                    }
+                }
+                const std::vector<workload> ws = workloads(net, pl, o.layer_shapes);
+                const std::map<std::string, std::size_t> ix = index_of(ws);
+                double cy = 0;
+                for (std::size_t k : members)
+                    cy += layer_cycles(ws[ix.at(base[k].name)], d, dev, p, o.latency_mode);
+                require(std::isfinite(cst), "fpga-tiled: hot start: the accuracy cost of a choice for '", base[members[0]].name,
+                        "' is not finite");
+                u.plans.push_back(std::move(pl));
+                u.cycles.push_back(cy);
+                u.cost.push_back(cst);
+            }
+            units.push_back(std::move(u));
+        }
+        const std::vector<std::size_t> pick = solve_knapsack(units, fixed, budget);
+        if (pick.empty()) {
+            if (have_plan)
+                break;  // the previous round's plan meets the target on d
+            // nothing meets the target on d: the fastest compression, and a design for it
+            double fastest = fixed;
+            compression_plan quickest;
+            for (const knapsack_unit& u : units) {
+                const std::size_t at = static_cast<std::size_t>(std::min_element(u.cycles.begin(), u.cycles.end()) - u.cycles.begin());
+                fastest += u.cycles[at];
+                for (const auto& [name, c] : u.plans[at])
+                    quickest[name] = c;
+            }
+            out.shortfall_ms = milliseconds(fastest, dev) - o.target_ms;
+            out.final_design = d;
+            const design_search_result redesign = search_design(workloads(net, quickest, o.layer_shapes), dev, p, o.latency_mode);
+            if (redesign.found && redesign.cycles < fastest) {
+                d = redesign.best;  // another round on the design of the fastest compression
+                out.shortfall_ms = redesign.ms - o.target_ms;
+                continue;
+            }
+            break;
+        }
+        compression_plan next;
+        for (std::size_t u = 0; u < units.size(); ++u)
+            for (const auto& [name, c] : units[u].plans[pick[u]])
+                next[name] = c;
+        plan = next;
+        have_plan = true;
+        out.final_design = d;
+        // the design for the compressed network; another round if it is faster
+        const std::vector<workload> compressed = workloads(net, plan, o.layer_shapes);
+        const design_search_result better = search_design(compressed, dev, p, o.latency_mode);
+        if (!better.found || better.cycles >= total(cycles_of(compressed, d)))
+            break;
+        d = better.best;
+        out.final_design = d;
+    }
+    if (have_plan) {
+        const std::vector<workload> compressed = workloads(net, plan, o.layer_shapes);
+        const network_report rep = evaluate(compressed, out.final_design, dev, p, o.latency_mode);
+        out.plan = plan;
+        out.final_ms = rep.ms;
+        out.met = rep.ms <= o.target_ms && rep.feasible;
+        if (out.met)
+            out.shortfall_ms = 0;
+        out.saved_by_compression_ms = milliseconds(total(cycles_of(base, out.final_design)), dev) - rep.ms;
+        out.saved_by_design_ms = out.initial_ms - milliseconds(total(cycles_of(base, out.final_design)), dev);
+        const std::map<std::string, std::size_t> ix = index_of(compressed);
+        for (std::size_t k = 0; k < base.size(); ++k) {
+            hot_start_layer row;
+            row.name = base[k].name;
+            row.initial_class = first_class[k];
+            if (const auto it = plan.find(base[k].name); it != plan.end()) {
+                row.applied.c = it->second;
+                row.applied.technique = it->second.out_channels ? "channel" : it->second.kept ? "pattern" : "quantize";
+                out.accuracy_cost += cost(base[k], row.applied);
+            }
+            row.ms_before = milliseconds(base_cycles[k], dev);
+            row.ms_after = milliseconds(layer_cycles(compressed[ix.at(base[k].name)], out.final_design, dev, p, o.latency_mode), dev);
+            out.layers.push_back(row);
+        }
+    } else {
+        out.final_ms = out.initial_ms;
+    }
+    return out;
+}
+
+}  // namespace nais::tiled
