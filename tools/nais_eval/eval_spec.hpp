@@ -162,6 +162,8 @@ json evaluate_fpga_recursive(const json& spec, const nais::layered_space& space)
 json evaluate_fpga_pipelined(const json& spec, const nais::layered_space& space);
 json evaluate_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir);
 json evaluate_loom_spec(const json& spec, const nais::layered_space& space);
+/// HotNAS's tiled FPGA template on a network (eval_tiled.cpp).
+json evaluate_tiled(const json& spec, const std::string& base_dir);
 
 /// "space": a space or network of real layers: the name of a zoo space or network, a path to
 /// a JSON description (relative to the spec's directory), or the description inline. A network
@@ -216,10 +218,12 @@ inline json evaluate_spec(const json& spec, const std::string& base_dir = "") {
     if (!spec.is_object())
         throw spec_error("the spec must be a JSON object, got " + detail::type_name(spec));
     const json& device = detail::require_key(spec, "device", "device");
-    const char* expected = "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\" or \"loom\"";
+    const char* expected = "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\", \"loom\" or \"fpga-tiled\"";
     if (!device.is_string())
         detail::fail("device", expected, device);
     const std::string d = device.get<std::string>();
+    if (d == "fpga-tiled")
+        return detail::evaluate_tiled(spec, base_dir);
     if (d != "fpga-recursive" && d != "fpga-pipelined" && d != "gpu" && d != "loom")
         detail::fail("device", expected, device);
     const auto on = [&](const auto& space) {

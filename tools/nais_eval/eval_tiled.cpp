@@ -1,0 +1,167 @@
+// nais-eval, device "fpga-tiled": HotNAS's tiled FPGA template on a network (README: HotNAS).
+//   {"device": "fpga-tiled", "model": "resnet18" | "network": {...} or "file.json",
+//    "design": {"Tm", "Tn", "Tr", "Tc", "Tk" (default: the largest kernel), "W_p", "I_p", "O_p"},
+//    "bits": 16 | {"weights", "activations"}, "clock_mhz": 200, "batch": 1,
+//    "mode": "hardware" | "hotnas" (the public model's figures, on its chained shapes),
+//    "limits": {"dsp", "bram", "port_bits", "check_bram"},
+//    "compression": {"layer": {"out_channels", "kept", "weight_bits"}}}
+#include "eval_spec.hpp"
+
+#include <nais/tiled.hpp>
+#include <nais_net/network_json.hpp>
+
+#include <set>
+
+namespace nais_eval::detail {
+
+namespace {
+
+void refuse_unknown(const json& obj, const std::string& at, const std::set<std::string>& known) {
+    for (const auto& [k, v] : obj.items())
+        if (!known.count(k)) {
+            std::string list;
+            for (const auto& n : known)
+                list += (list.empty() ? "" : ", ") + n;
+            throw spec_error("key '" + at + nais::detail::one_line(k) + "': unknown (expected one of " + list + ")");
+        }
+}
+
+int design_field(const json& d, const char* name) { return positive_field(d, "design", name); }
+
+nais::net::network read_tiled_network(const json& spec, const std::string& base_dir) {
+    const bool has_model = spec.contains("model"), has_network = spec.contains("network");
+    if (has_model == has_network)
+        throw spec_error("key 'model': give exactly one of \"model\" (a zoo name) and \"network\" (a description or file)");
+    if (has_model) {
+        const json& m = spec["model"];
+        if (m.is_string())
+            for (const auto& z : nais::net::zoo_names())
+                if (m == z)
+                    return nais::net::zoo(z);
+        std::string names;
+        for (const auto& z : nais::net::zoo_names())
+            names += (names.empty() ? "" : ", ") + z;
+        fail("model", "a zoo network name (" + names + ")", m);
+    }
+    const json& n = spec["network"];
+    if (n.is_string()) {
+        std::filesystem::path path = n.get<std::string>();
+        if (path.is_relative() && !base_dir.empty())
+            path = std::filesystem::path(base_dir) / path;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec))
+            throw spec_error("key 'network': '" + nais::detail::one_line(n.get<std::string>()) + "' is not a readable file");
+        return nais_net::read_network(nais_json::parse(nais_json::read_file(path, "network")));
+    }
+    return nais_net::read_network(n, "network.");
+}
+
+}  // namespace
+
+json evaluate_tiled(const json& spec, const std::string& base_dir) {
+    refuse_unknown(spec, "", {"device", "model", "network", "design", "bits", "clock_mhz", "batch", "mode", "limits", "compression"});
+    const nais::net::network net = read_tiled_network(spec, base_dir);
+    nais::tiled::device dev;
+    nais::tiled::precision prec;
+    if (const auto b = spec.find("bits"); b != spec.end()) {
+        if (b->is_object()) {
+            refuse_unknown(*b, "bits.", {"weights", "activations"});
+            prec.weights = integer_at_least(require_key(*b, "weights", "bits.weights"), "bits.weights", 1);
+            if (b->contains("activations"))
+                prec.activations = integer_at_least((*b)["activations"], "bits.activations", 1);
+        } else {
+            prec.weights = integer_at_least(*b, "bits", 1);
+        }
+    }
+    if (spec.contains("clock_mhz"))
+        dev.clock_mhz = number(spec["clock_mhz"], "clock_mhz");
+    int batch = 1;
+    if (spec.contains("batch"))
+        batch = integer_at_least(spec["batch"], "batch", 1);
+    nais::tiled::mode mode = nais::tiled::mode::hardware;
+    if (const auto m = spec.find("mode"); m != spec.end()) {
+        if (*m == "hotnas")
+            mode = nais::tiled::mode::hotnas_compatible;
+        else if (*m != "hardware")
+            fail("mode", "\"hardware\" or \"hotnas\" (the public model's figures)", *m);
+    }
+    if (const auto l = spec.find("limits"); l != spec.end()) {
+        if (!l->is_object())
+            fail("limits", "an object {dsp, bram, port_bits, check_bram}", *l);
+        refuse_unknown(*l, "limits.", {"dsp", "bram", "port_bits", "check_bram"});
+        if (l->contains("dsp"))
+            dev.dsp = integer_at_least((*l)["dsp"], "limits.dsp", 1);
+        if (l->contains("bram"))
+            dev.bram = integer_at_least((*l)["bram"], "limits.bram", 1);
+        if (l->contains("port_bits"))
+            dev.port_bits = integer_at_least((*l)["port_bits"], "limits.port_bits", 1);
+        if (l->contains("check_bram")) {
+            if (!(*l)["check_bram"].is_boolean())
+                fail("limits.check_bram", "true or false", (*l)["check_bram"]);
+            dev.check_bram = (*l)["check_bram"].get<bool>();
+        }
+    }
+    nais::tiled::compression_plan plan;
+    if (const auto c = spec.find("compression"); c != spec.end()) {
+        if (!c->is_object())
+            fail("compression", "an object {layer name: {out_channels, kept, weight_bits}}", *c);
+        for (const auto& [name, v] : c->items()) {
+            const std::string at = "compression." + nais::detail::one_line(name);
+            if (!v.is_object())
+                fail(at, "an object {out_channels, kept, weight_bits}", v);
+            refuse_unknown(v, at + ".", {"out_channels", "kept", "weight_bits"});
+            nais::tiled::compression x;
+            if (v.contains("out_channels"))
+                x.out_channels = integer_at_least(v["out_channels"], at + ".out_channels", 1);
+            if (v.contains("kept"))
+                x.kept = integer_at_least(v["kept"], at + ".kept", 1);
+            if (v.contains("weight_bits"))
+                x.weight_bits = integer_at_least(v["weight_bits"], at + ".weight_bits", 1);
+            plan[name] = x;
+        }
+    }
+    std::vector<nais::tiled::workload> layers = nais::tiled::workloads(
+        net, plan, mode == nais::tiled::mode::hotnas_compatible ? nais::tiled::shapes::hotnas_chained
+                                                                : nais::tiled::shapes::true_shapes);
+    if (layers.empty())
+        throw spec_error("key 'network': it has no conv or fc layer for the template");
+    for (auto& l : layers)
+        l.B = batch;
+    const json& d = require_key(spec, "design", "design");
+    if (!d.is_object())
+        fail("design", "an object {Tm, Tn, Tr, Tc, Tk, W_p, I_p, O_p}", d);
+    refuse_unknown(d, "design.", {"Tm", "Tn", "Tr", "Tc", "Tk", "W_p", "I_p", "O_p"});
+    nais::tiled::design design{design_field(d, "Tm"),  design_field(d, "Tn"),  design_field(d, "Tr"),
+                               design_field(d, "Tc"),  nais::tiled::largest_kernel(layers),
+                               design_field(d, "W_p"), design_field(d, "I_p"), design_field(d, "O_p")};
+    if (d.contains("Tk"))
+        design.Tk = design_field(d, "Tk");
+    const nais::tiled::network_report r = nais::tiled::evaluate(layers, design, dev, prec, mode);
+    json out;
+    out["network"] = net.name;
+    out["mode"] = mode == nais::tiled::mode::hardware ? "hardware" : "hotnas";
+    out["cycles"] = r.cycles;
+    out["ms"] = r.ms;
+    out["dsp"] = r.used.dsp;
+    out["bram"] = r.used.bram;
+    out["port_bits"] = r.used.port_bits;
+    out["feasible"] = r.feasible;
+    if (!r.feasible)
+        out["violation"] = r.violation;
+    json ls = json::array();
+    for (const auto& l : r.layers)
+        ls.push_back({{"name", l.name},
+                      {"kind", l.kind},
+                      {"cycles", l.t.cycles},
+                      {"lat1", l.t.lat1},
+                      {"lat2", l.t.lat2},
+                      {"t_i", l.t.t_i},
+                      {"t_w", l.t.t_w},
+                      {"t_o", l.t.t_o},
+                      {"t_comp", l.t.t_comp},
+                      {"bottleneck", nais::tiled::bottleneck_letter(l.limit)}});
+    out["layers"] = std::move(ls);
+    return out;
+}
+
+}  // namespace nais_eval::detail
