@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 // The exact design search of the tiled template: the design of least latency for a (compressed)
@@ -105,6 +106,18 @@ inline channel_factors channels_of(const workload& l, int Tm, int Tn, mode m) {
         f.o = tm;
     }
     return f;
+}
+
+/// The result with its optimum's cycles, ms and resources from evaluate().
+inline design_search_result with_evaluation(design_search_result out, const std::vector<workload>& layers, const device& dev,
+                                            const precision& p, mode m) {
+    if (out.found) {
+        const network_report rep = evaluate(layers, out.best, dev, p, m);
+        out.cycles = rep.cycles;
+        out.ms = rep.ms;
+        out.used = rep.used;
+    }
+    return out;
 }
 
 /// Per-layer constants of the search.
@@ -289,14 +302,7 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
                     }
             }
     }
-    if (out.found) {
-        // the one formula confirms the factorised arithmetic
-        const network_report rep = evaluate(layers, out.best, dev, p, m);
-        out.cycles = rep.cycles;
-        out.ms = rep.ms;
-        out.used = rep.used;
-    }
-    return out;
+    return detail::with_evaluation(std::move(out), layers, dev, p, m);  // the one formula, on the optimum
 }
 
 /// Every design of the whole space evaluated with evaluate() (the tests' reference on small
@@ -332,13 +338,7 @@ inline design_search_result brute_force_design(const std::vector<workload>& laye
                                     out.best = d;
                                 }
                             }
-    if (out.found) {
-        const network_report rep = evaluate(layers, out.best, dev, p, m);
-        out.cycles = rep.cycles;
-        out.ms = rep.ms;
-        out.used = rep.used;
-    }
-    return out;
+    return detail::with_evaluation(std::move(out), layers, dev, p, m);
 }
 
 }  // namespace nais::tiled
