@@ -59,6 +59,17 @@ inline std::vector<int> tile_candidates(const std::vector<std::int64_t>& xs, std
     return v;
 }
 
+/// The largest useful Tr and Tc: the layers' output rows and columns (plus padding in compat
+/// mode, whose tComp reads min(Tr, R + 2P)); larger values change nothing.
+inline std::pair<std::int64_t, std::int64_t> tile_extent(const std::vector<workload>& layers, mode m) {
+    std::int64_t rows = 1, cols = 1;
+    for (const workload& l : layers) {
+        rows = std::max(rows, l.R + (m == mode::hotnas_compatible ? 2 * l.P_h : 0));
+        cols = std::max(cols, l.C + (m == mode::hotnas_compatible ? 2 * l.P_w : 0));
+    }
+    return {rows, cols};
+}
+
 /// One layer's terms split by the variable they depend on, so the search multiplies
 /// precomputed factors: tI = chan_i row_i col_i / ports_i, tW = chan_w / ports_w, tComp =
 /// row_c col_c, tO = chan_o row_o col_o / ports_o, tiles = base ceil(M/Tm) ceil(R/Tr)
@@ -144,11 +155,11 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
     design probe;
     probe.Tk = Tk;
     for (const workload& l : layers)
-        validate(l, probe, p, dev);
+        validate(l, probe, dev);
 
     // candidate values (see the file comment) and the size of the whole space
     std::vector<std::int64_t> xm, xn, xr, xc;
-    std::int64_t max_rows = 1, max_cols = 1;
+    const auto [max_rows, max_cols] = detail::tile_extent(layers, m);
     for (const workload& l : layers) {
         xm.push_back(l.M);
         if (!l.depthwise)
@@ -161,8 +172,6 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
             xr.push_back(l.R + 2 * l.P_h);
             xc.push_back(l.C + 2 * l.P_w);
         }
-        max_rows = std::max(max_rows, l.R + (m == mode::hotnas_compatible ? 2 * l.P_h : 0));
-        max_cols = std::max(max_cols, l.C + (m == mode::hotnas_compatible ? 2 * l.P_w : 0));
     }
     const std::int64_t multipliers = dev.dsp / dev.dsp_per_multiplier;
     const std::vector<int> cand_m = detail::tile_candidates(xm, multipliers), cand_n = detail::tile_candidates(xn, multipliers),
@@ -190,10 +199,9 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
         for (int t : cand_c)
             cf[l].push_back(detail::rows_of(layers[l], t, true, m));
     }
-    // ports packing: words per cycle of a port of w words for b-bit values
-    const auto pack = [&](int w, int bits) {
-        return bits == dev.word_bits ? double(w) : std::floor(double(w) * dev.word_bits / bits);
-    };
+    // ports packing: words per cycle of a port of w words for b-bit values (the model's packed())
+    detail::exact_ops exact;
+    const auto pack = [&](int w, int bits) { return detail::packed(double(w), dev.word_bits, bits, exact); };
     const bool packs_activations = m == mode::hardware;
     const double act_share = packs_activations ? double(p.activations) / dev.word_bits : 1.0;
     const std::int64_t weight_banks = static_cast<std::int64_t>(std::ceil(4.0 * Tk * Tk * dev.word_bits / dev.bram_block_bits));
@@ -310,11 +318,7 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
 inline design_search_result brute_force_design(const std::vector<workload>& layers, const device& dev = {},
                                                const precision& p = {}, mode m = mode::hardware) {
     const int Tk = largest_kernel(layers), port_words = dev.port_bits / dev.word_bits;
-    std::int64_t max_rows = 1, max_cols = 1;
-    for (const workload& l : layers) {
-        max_rows = std::max(max_rows, l.R + (m == mode::hotnas_compatible ? 2 * l.P_h : 0));
-        max_cols = std::max(max_cols, l.C + (m == mode::hotnas_compatible ? 2 * l.P_w : 0));
-    }
+    const auto [max_rows, max_cols] = detail::tile_extent(layers, m);
     design_search_result out;
     double best = std::numeric_limits<double>::infinity();
     const int multipliers = dev.dsp / dev.dsp_per_multiplier;

@@ -134,7 +134,7 @@ inline relaxed_latency relaxed_cycles(const std::vector<workload>& layers, const
     design probe;
     probe.Tk = Tk;
     for (const workload& l : layers)
-        validate(l, probe, p, dev);
+        validate(l, probe, dev);
     detail::design_values<detail::dual> v;
     const auto seed = [&](int i) { return detail::dual(x(i), design_vector::Unit(i)); };
     v.Tm = seed(var_Tm);

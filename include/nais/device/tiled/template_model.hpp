@@ -284,7 +284,7 @@ inline void validate(const design& d, const device& dev) {
 }
 
 /// Refuses a layer the design cannot run (rule "kernel": K <= Tk) or a workload out of range.
-inline void validate(const workload& l, const design& d, const precision& p, const device& dev) {
+inline void validate(const workload& l, const design& d, const device& dev) {
     using nais::detail::require;
     require(l.B >= 1 && l.M >= 1 && l.N >= 1 && l.R >= 1 && l.C >= 1 && l.H >= 1 && l.W >= 1 && l.groups >= 1 &&
                 l.K_h >= 1 && l.K_w >= 1 && l.S_h >= 1 && l.S_w >= 1 && l.P_h >= 0 && l.P_w >= 0,
@@ -295,7 +295,6 @@ inline void validate(const workload& l, const design& d, const precision& p, con
             l.K_h * l.K_w, "], got ", l.kept);
     require(l.weight_bits >= 0 && l.weight_bits <= dev.word_bits, "fpga-tiled: layer '", l.name, "': weight bits must be in [1, ",
             dev.word_bits, "], got ", l.weight_bits);
-    (void)p;
 }
 
 /// One layer on one design, exactly: its terms, cycles, iDetect class and each engine's busy
@@ -334,7 +333,7 @@ inline network_report evaluate(const std::vector<workload>& layers, const design
     validate(d, dev);
     network_report r;
     for (const workload& l : layers) {
-        validate(l, d, p, dev);
+        validate(l, d, dev);
         r.layers.push_back(evaluate_layer(l, d, dev, p, m));
         r.cycles += r.layers.back().t.cycles;
     }
