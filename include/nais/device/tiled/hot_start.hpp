@@ -233,10 +233,7 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
     }
 
     compression_plan plan;
-    std::vector<compression_choice> applied(base.size());
-    std::vector<bottleneck> first_class;
-    for (const workload& w : base)
-        first_class.push_back(evaluate_layer(w, first.best, dev, p, o.latency_mode).limit);
+    std::vector<bottleneck> first_class;  // iDetect on the first design (round 0's classes)
     design d = first.best;
     bool have_plan = false;
     for (int round = 0; round < o.max_rounds; ++round) {
@@ -249,10 +246,17 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
                 x = parent[x] = parent[parent[x]];
             return x;
         };
+        // each layer uncompressed on d: its class (iSpace) and its cycles
+        std::vector<layer_report> plain;
+        for (const workload& w : base)
+            plain.push_back(evaluate_layer(w, d, dev, p, o.latency_mode));
+        if (round == 0)
+            for (const layer_report& r : plain)
+                first_class.push_back(r.limit);
         std::vector<std::vector<compression_choice>> choices(base.size());
         for (std::size_t k = 0; k < base.size(); ++k) {
             const bool cuttable = consumers.count(k) > 0;
-            choices[k] = detail::offered(base[k], evaluate_layer(base[k], d, dev, p, o.latency_mode).limit, cuttable, o);
+            choices[k] = detail::offered(base[k], plain[k].limit, cuttable, o);
             bool cuts = false;
             for (const auto& ch : choices[k])
                 cuts = cuts || ch.technique == "channel";
@@ -265,14 +269,13 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
             groups[find(k)].push_back(k);
         std::vector<knapsack_unit> units;
         double fixed = 0;
-        const std::vector<double> plain = cycles_of(base, d);
         for (const auto& [root, members] : groups) {
             std::size_t combos = 1;
             for (std::size_t k : members)
                 combos *= choices[k].size();
             if (combos == 1) {
                 for (std::size_t k : members)
-                    fixed += plain[k];
+                    fixed += plain[k].t.cycles;
                 continue;
             }
             require(combos <= 100000, "fpga-tiled: hot start: a unit of ", members.size(), " layers has ", combos,
@@ -282,23 +285,32 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
             for (std::size_t c = 0; c < combos; ++c) {
                 compression_plan pl;
                 double cst = 0;
+                bool cut = false;
                 std::size_t rest = c;
                 for (std::size_t k : members) {
                     const compression_choice& ch = choices[k][rest % choices[k].size()];
                     rest /= choices[k].size();
                     if (ch.technique != "none") {
-                        compression& merged = pl[base[k].name];
-                        merged.out_channels = std::max(merged.out_channels, ch.c.out_channels);
-                        merged.kept = std::max(merged.kept, ch.c.kept);
-                        merged.weight_bits = std::max(merged.weight_bits, ch.c.weight_bits);
+                        pl[base[k].name] = ch.c;
+                        cut = cut || ch.c.out_channels != 0;
                         cst += cost(base[k], ch);
                     }
                 }
-                const std::vector<workload> ws = workloads(net, pl, o.layer_shapes);
-                const std::map<std::string, std::size_t> ix = index_of(ws);
+                // a channel cut reshapes its consumers: re-analyse; patterns and bits change
+                // only the layer itself
                 double cy = 0;
-                for (std::size_t k : members)
-                    cy += layer_cycles(ws[ix.at(base[k].name)], d, dev, p, o.latency_mode);
+                if (cut) {
+                    const std::vector<workload> ws = workloads(net, pl, o.layer_shapes);
+                    const std::map<std::string, std::size_t> ix = index_of(ws);
+                    for (std::size_t k : members)
+                        cy += layer_cycles(ws[ix.at(base[k].name)], d, dev, p, o.latency_mode);
+                } else {
+                    for (std::size_t k : members) {
+                        const auto it = pl.find(base[k].name);
+                        cy += it == pl.end() ? plain[k].t.cycles
+                                             : layer_cycles(with_compression(base[k], it->second), d, dev, p, o.latency_mode);
+                    }
+                }
                 require(std::isfinite(cst), "fpga-tiled: hot start: the accuracy cost of a choice for '", base[members[0]].name,
                         "' is not finite");
                 u.plans.push_back(std::move(pl));
@@ -353,8 +365,9 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
         out.met = rep.ms <= o.target_ms && rep.feasible;
         if (out.met)
             out.shortfall_ms = 0;
-        out.saved_by_compression_ms = milliseconds(total(cycles_of(base, out.final_design)), dev) - rep.ms;
-        out.saved_by_design_ms = out.initial_ms - milliseconds(total(cycles_of(base, out.final_design)), dev);
+        const double uncompressed_ms = milliseconds(total(cycles_of(base, out.final_design)), dev);
+        out.saved_by_compression_ms = uncompressed_ms - rep.ms;
+        out.saved_by_design_ms = out.initial_ms - uncompressed_ms;
         const std::map<std::string, std::size_t> ix = index_of(compressed);
         for (std::size_t k = 0; k < base.size(); ++k) {
             hot_start_layer row;

@@ -32,6 +32,14 @@ struct compression {
 /// Compression by layer name.
 using compression_plan = std::map<std::string, compression>;
 
+/// A workload with a layer's pattern pruning and weight bits (its channel cut is in its shape
+/// already: apply_channel_cuts).
+inline workload with_compression(workload w, const compression& c) {
+    w.kept = c.kept;
+    w.weight_bits = c.weight_bits;
+    return w;
+}
+
 /// The network with channel cuts applied (a conv's `out` reduced); net::analyze then gives every
 /// consumer its new input channels, and refuses a cut that breaks a residual add, naming it.
 inline net::network apply_channel_cuts(net::network n, const compression_plan& plan) {
@@ -141,10 +149,8 @@ inline std::vector<workload> workloads(const net::network& original, const compr
         } else {
             continue;
         }
-        if (const auto it = plan.find(l.name); it != plan.end()) {
-            out.back().kept = it->second.kept;
-            out.back().weight_bits = it->second.weight_bits;
-        }
+        if (const auto it = plan.find(l.name); it != plan.end())
+            out.back() = with_compression(out.back(), it->second);
     }
     for (const auto& [name, c] : plan) {
         bool found = false;
