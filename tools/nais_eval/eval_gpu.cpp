@@ -47,9 +47,7 @@ static nais::gpu::latency_table read_latency_table(const json& spec, const nais:
     nais::gpu::latency_table table;
     try {
         if (t.is_string()) {
-            std::filesystem::path path = t.get<std::string>();
-            if (path.is_relative() && !base_dir.empty())
-                path = std::filesystem::path(base_dir) / path;
+            const std::filesystem::path path = spec_path(t.get<std::string>(), base_dir);
             if (path.extension() == ".json") {
                 json file;
                 try {
@@ -86,9 +84,7 @@ static nais::gpu::latency_table read_latency_table(const json& spec, const nais:
     std::string source = "latency_table";
     try {
         if (t.is_string()) {
-            std::filesystem::path path = t.get<std::string>();
-            if (path.is_relative() && !base_dir.empty())
-                path = std::filesystem::path(base_dir) / path;
+            const std::filesystem::path path = spec_path(t.get<std::string>(), base_dir);
             entries = nais::gpu::load_signature_table_csv(path.string());
             source = path.string();
         } else if (t.is_array()) {

@@ -165,6 +165,15 @@ json evaluate_loom_spec(const json& spec, const nais::layered_space& space);
 /// HotNAS's tiled FPGA template on a network (eval_tiled.cpp).
 json evaluate_tiled(const json& spec, const std::string& base_dir);
 
+/// A file a spec names: relative paths are relative to the spec's directory (`base_dir`; empty:
+/// the working directory).
+inline std::filesystem::path spec_path(const std::string& name, const std::string& base_dir) {
+    std::filesystem::path path = name;
+    if (path.is_relative() && !base_dir.empty())
+        path = std::filesystem::path(base_dir) / path;
+    return path;
+}
+
 /// "space": a space or network of real layers: the name of a zoo space or network, a path to
 /// a JSON description (relative to the spec's directory), or the description inline. A network
 /// (a fixed space of one row) takes the spec's "bits".
@@ -191,9 +200,7 @@ inline nais::layered_space read_layered_space_key(const json& spec, const std::s
             for (const auto& z : nais::net::zoo_names())
                 if (z == name)
                     return nais::layered_space::fixed_network(nais::net::zoo(name), network_bits());
-            std::filesystem::path path = name;
-            if (path.is_relative() && !base_dir.empty())
-                path = std::filesystem::path(base_dir) / path;
+            const std::filesystem::path path = spec_path(name, base_dir);
             std::error_code ec;
             if (!std::filesystem::is_regular_file(path, ec))
                 throw spec_error("key 'space': '" + name + "' is neither a zoo name nor a readable file");

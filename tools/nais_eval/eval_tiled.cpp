@@ -45,9 +45,7 @@ nais::net::network read_tiled_network(const json& spec, const std::string& base_
     }
     const json& n = spec["network"];
     if (n.is_string()) {
-        std::filesystem::path path = n.get<std::string>();
-        if (path.is_relative() && !base_dir.empty())
-            path = std::filesystem::path(base_dir) / path;
+        const std::filesystem::path path = spec_path(n.get<std::string>(), base_dir);
         std::error_code ec;
         if (!std::filesystem::is_regular_file(path, ec))
             throw spec_error("key 'network': '" + nais::detail::one_line(n.get<std::string>()) + "' is not a readable file");
