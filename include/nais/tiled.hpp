@@ -11,3 +11,4 @@
 #include <nais/device/tiled/relaxed.hpp>
 #include <nais/device/tiled/design_search.hpp>
 #include <nais/device/tiled/hot_start.hpp>
+#include <nais/device/tiled/model.hpp>

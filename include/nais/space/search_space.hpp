@@ -70,11 +70,13 @@ bool op_runs_on_hardware(const S& s, int i, int m) {
         return true;
 }
 
-/// The analysed layers of EDD's MBConv(k, e) in block b (net::mbconv_layers at the block's input).
-inline net::network_report mbconv_report(const block& b, const mbconv& o) {
-    return net::analyze(
-        net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)});
+/// The layers of EDD's MBConv(k, e) in block b, at the block's input (net::mbconv_layers).
+inline net::network mbconv_network(const block& b, const mbconv& o) {
+    return net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)};
 }
+
+/// The analysed layers of EDD's MBConv(k, e) in block b.
+inline net::network_report mbconv_report(const block& b, const mbconv& o) { return net::analyze(mbconv_network(b, o)); }
 
 /// The analysed layers of op m in block i: the space's own (layer_list_space) or those of EDD's
 /// MBConv (mbconv_report).
@@ -84,6 +86,20 @@ net::network_report candidate_report(const S& s, int i, int m) {
         return s.candidate_report(i, m);
     else
         return mbconv_report(s.block_at(i), s.op_at(m));
+}
+
+/// Op m of block i as a network at the block's input (for device models that map layers, not
+/// work): a layered space's candidate layers, or EDD's MBConv.
+template <search_space S>
+net::network candidate_network(const S& s, int i, int m) {
+    if constexpr (layer_list_space<S>) {
+        static_assert(requires { s.candidate_layers(i, m); s.row_input(i); s.candidate_name(i, m); },
+                      "nais::candidate_network: a layer-list space must offer candidate_layers(i, m), row_input(i) "
+                      "and candidate_name(i, m) (as nais::layered_space does)");
+        return net::network{s.candidate_name(i, m), s.row_input(i), s.candidate_layers(i, m)};
+    } else {
+        return mbconv_network(s.block_at(i), s.op_at(m));
+    }
 }
 
 /// 1 where op m of block i runs on hardware, 0 for a skip op or an unavailable cell (N x M).

@@ -204,9 +204,9 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
     const auto pack = [&](int w, int bits) { return detail::packed(double(w), dev.word_bits, bits, exact); };
     const bool packs_activations = m == mode::hardware;
     const double act_share = packs_activations ? double(p.activations) / dev.word_bits : 1.0;
-    const std::int64_t weight_banks = static_cast<std::int64_t>(std::ceil(4.0 * Tk * Tk * dev.word_bits / dev.bram_block_bits));
-    const auto tile_banks = [&](int Tr, int Tc) {
-        return static_cast<std::int64_t>(std::ceil(double(Tr) * Tc * dev.word_bits / dev.bram_block_bits));
+    // BRAM of (Tm, Tn, Tr, Tc) by the model's own formula (ports take no BRAM)
+    const auto over_bram = [&](int tm, int tn, int tr, int tc) {
+        return dev.check_bram && resources_of(design{tm, tn, tr, tc, Tk, 1, 1, 1}, dev).bram > dev.bram;
     };
 
     // (Tm, Tn) pairs within the DSPs and BRAM, with their bound at the best tile factors
@@ -235,7 +235,7 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
         for (int tn : cand_n) {
             if (std::int64_t{dev.dsp_per_multiplier} * tm * tn > dev.dsp)
                 break;
-            if (dev.check_bram && std::int64_t{tm} * tn * weight_banks + 2 * (std::int64_t{tm} + tn) > dev.bram)
+            if (over_bram(tm, tn, 1, 1))  // the smallest tile takes the fewest banks
                 break;
             std::vector<detail::channel_factors> ch(L);
             double bound = 0;
@@ -267,8 +267,7 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
         for (std::size_t r = 0; r < cand_r.size(); ++r)
             for (std::size_t c = 0; c < cand_c.size(); ++c) {
                 ++out.candidate_tiles;
-                const std::int64_t tb = tile_banks(cand_r[r], cand_c[c]);
-                if (dev.check_bram && 2 * (std::int64_t{pb.Tm} + pb.Tn) * tb + std::int64_t{pb.Tm} * pb.Tn * weight_banks > dev.bram) {
+                if (over_bram(pb.Tm, pb.Tn, cand_r[r], cand_c[c])) {
                     ++out.tiles_bounded;
                     break;  // larger Tc only needs more banks
                 }

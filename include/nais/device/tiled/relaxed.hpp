@@ -110,6 +110,46 @@ private:
 
 }  // namespace detail
 
+namespace detail {
+
+/// Refuses temperatures and design points outside the relaxation's domain.
+inline void check_relaxed(const design_vector& x, const relaxation& r) {
+    using nais::detail::require;
+    require(std::isfinite(r.tau_max) && r.tau_max >= 1e-4 && r.tau_max <= 1 && std::isfinite(r.tau_ceil) &&
+                r.tau_ceil >= 1e-4 && r.tau_ceil <= 1,
+            "fpga-tiled: relaxation temperatures must be in [1e-4, 1], got tau_max ", r.tau_max, ", tau_ceil ", r.tau_ceil);
+    for (int i = 0; i < design_variables; ++i)
+        require(std::isfinite(x(i)) && x(i) >= 1 && x(i) <= max_design_value, "fpga-tiled: relaxed design variable ", i,
+                " must be in [1, ", max_design_value, "], got ", x(i));
+}
+
+/// The design variables as duals seeded with the unit vectors (d x_i / d x = e_i).
+inline design_values<dual> seeded(const design_vector& x) {
+    const auto seed = [&](int i) { return dual(x(i), design_vector::Unit(i)); };
+    return {seed(var_Tm), seed(var_Tn), seed(var_Tr), seed(var_Tc), seed(var_W_p), seed(var_I_p), seed(var_O_p)};
+}
+
+/// Relaxed cycles of `layers` at seeded design values (no validation: the callers check).
+inline dual relaxed_network_cycles(const std::vector<workload>& layers, const design_values<dual>& v, const device& dev,
+                                   const precision& p, mode m, const relaxed_ops& ops) {
+    dual total;
+    for (const workload& l : layers)
+        total = total + timing(l, v, dev, p, m, ops).cycles;
+    return total;
+}
+
+/// The binding resource's utilisation, relaxed: the p-norm max of DSP, port-bit and (if checked)
+/// BRAM use over their limits (resource_terms with relaxed ceil).
+inline dual relaxed_utilisation(const design_values<dual>& v, int Tk, const device& dev, const relaxed_ops& ops) {
+    const resource_values<dual> r = resource_terms(v, Tk, dev, ops);
+    dual u = ops.max(r.dsp / double(dev.dsp), r.port_bits / double(dev.port_bits));
+    if (dev.check_bram)
+        u = ops.max(u, r.bram / double(dev.bram));
+    return u;
+}
+
+}  // namespace detail
+
 /// Relaxed cycles of a network and their gradient with respect to the design vector.
 struct relaxed_latency {
     double cycles = 0;
@@ -122,36 +162,33 @@ struct relaxed_latency {
 inline relaxed_latency relaxed_cycles(const std::vector<workload>& layers, const design_vector& x, int Tk,
                                       const device& dev = {}, const precision& p = {}, mode m = mode::hardware,
                                       const relaxation& r = {}) {
-    using nais::detail::require;
     validate(dev);
     validate(p, dev);
-    require(std::isfinite(r.tau_max) && r.tau_max >= 1e-4 && r.tau_max <= 1 && std::isfinite(r.tau_ceil) &&
-                r.tau_ceil >= 1e-4 && r.tau_ceil <= 1,
-            "fpga-tiled: relaxation temperatures must be in [1e-4, 1], got tau_max ", r.tau_max, ", tau_ceil ", r.tau_ceil);
-    for (int i = 0; i < design_variables; ++i)
-        require(std::isfinite(x(i)) && x(i) >= 1 && x(i) <= max_design_value, "fpga-tiled: relaxed design variable ", i,
-                " must be in [1, ", max_design_value, "], got ", x(i));
+    detail::check_relaxed(x, r);
     design probe;
     probe.Tk = Tk;
     for (const workload& l : layers)
         validate(l, probe, dev);
-    detail::design_values<detail::dual> v;
-    const auto seed = [&](int i) { return detail::dual(x(i), design_vector::Unit(i)); };
-    v.Tm = seed(var_Tm);
-    v.Tn = seed(var_Tn);
-    v.Tr = seed(var_Tr);
-    v.Tc = seed(var_Tc);
-    v.W_p = seed(var_W_p);
-    v.I_p = seed(var_I_p);
-    v.O_p = seed(var_O_p);
-    detail::relaxed_ops ops{r};
-    relaxed_latency out;
-    for (const workload& l : layers) {
-        const detail::dual c = detail::timing(l, v, dev, p, m, ops).cycles;
-        out.cycles += c.v;
-        out.gradient += c.d;
-    }
-    return out;
+    const detail::dual c = detail::relaxed_network_cycles(layers, detail::seeded(x), dev, p, m, detail::relaxed_ops{r});
+    return {c.v, c.d};
+}
+
+/// The relaxed utilisation of the binding resource and its gradient.
+struct relaxed_resource_use {
+    double utilisation = 0;  ///< about max(DSP / dsp, ports / port_bits, BRAM / bram): 1 = at the limit
+    design_vector gradient = design_vector::Zero();
+};
+
+/// max(DSP/limit, port bits/limit, BRAM/limit if checked) at the continuous design `x`, with
+/// max and ceil relaxed as in relaxed_cycles; resources_of's formulas, so it tends to the exact
+/// utilisation at integer x as tau falls.
+inline relaxed_resource_use relaxed_utilisation(const design_vector& x, int Tk, const device& dev = {},
+                                                const relaxation& r = {}) {
+    validate(dev);
+    detail::check_relaxed(x, r);
+    nais::detail::require(Tk >= 1 && Tk <= max_design_value, "fpga-tiled: Tk must be in [1, ", max_design_value, "], got ", Tk);
+    const detail::dual u = detail::relaxed_utilisation(detail::seeded(x), Tk, dev, detail::relaxed_ops{r});
+    return {u.v, u.d};
 }
 
 }  // namespace nais::tiled

@@ -221,21 +221,35 @@ inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept { return (
 /// Largest tile, port and kernel values nais accepts (every count then stays far below 2^53).
 inline constexpr int max_design_value = 1 << 20;
 
+namespace detail {
+
+/// A design's resources in the value type of an evaluation (exact, or relaxed in relaxed.hpp).
+template <class V>
+struct resource_values {
+    V dsp, bram, port_bits;
+};
+
+/// validate_design's resource formulas, written once (see resources_of).
+template <class V, class Ops>
+resource_values<V> resource_terms(const design_values<V>& d, int Tk, const device& dev, Ops& ops) {
+    const double w = dev.word_bits, S = dev.bram_block_bits;
+    const double weight_banks = std::ceil(4.0 * Tk * Tk * w / S);
+    const V tile = ops.ceil(d.Tr * d.Tc * w / S);
+    return {d.Tm * d.Tn * double(dev.dsp_per_multiplier), (d.Tn * 2.0 + d.Tm * 2.0) * tile + d.Tm * d.Tn * weight_banks,
+            (d.W_p + d.I_p + d.O_p) * double(dev.word_bits)};
+}
+
+}  // namespace detail
+
 /// Resources of a design (validate_design, 16-bit fixed point): DSP = Tm Tn, ports =
 /// word_bits (W_p + I_p + O_p), BRAM = 2 Tn ceil(Tr Tc w / S) + 2 Tm ceil(Tr Tc w / S) +
 /// Tm Tn ceil(4 Tk^2 w / S) (double-buffered input and output banks, one weight bank per
 /// multiplier; S the block size). The input banks hold Tr x Tc words, not the tile's receptive
-/// field, as in the public model.
+/// field, as in the public model. Exact in double: every term stays below 2^53.
 inline resources resources_of(const design& d, const device& dev) {
-    const double w = dev.word_bits, S = dev.bram_block_bits;
-    const auto banks = [&](double words) { return static_cast<std::int64_t>(std::ceil(words * w / S)); };
-    resources r;
-    r.dsp = std::int64_t{dev.dsp_per_multiplier} * d.Tm * d.Tn;
-    r.port_bits = std::int64_t{dev.word_bits} * (std::int64_t{d.W_p} + d.I_p + d.O_p);
-    const std::int64_t tile = banks(double(d.Tr) * d.Tc);
-    r.bram = 2 * std::int64_t{d.Tn} * tile + 2 * std::int64_t{d.Tm} * tile +
-             std::int64_t{d.Tm} * d.Tn * banks(4.0 * d.Tk * d.Tk);
-    return r;
+    detail::exact_ops ops;
+    const auto r = detail::resource_terms(detail::values_of(d), d.Tk, dev, ops);
+    return {static_cast<std::int64_t>(r.dsp), static_cast<std::int64_t>(r.bram), static_cast<std::int64_t>(r.port_bits)};
 }
 
 /// The first limit a design's resources exceed, named; empty if it fits.

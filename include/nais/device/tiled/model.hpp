@@ -1,0 +1,329 @@
+#pragma once
+#include <nais/detail/prologue.hpp>
+
+#include <nais/detail/argmax.hpp>
+#include <nais/detail/error.hpp>
+#include <nais/device/tiled/design_search.hpp>
+#include <nais/device/tiled/relaxed.hpp>
+#include <nais/device/tiled/template_model.hpp>
+#include <nais/device/tiled/workloads.hpp>
+#include <nais/expr/leaf.hpp>
+#include <nais/loss/composed_loss.hpp>
+#include <nais/objective/sum.hpp>
+#include <nais/space/search_space.hpp>
+#include <nais/stage/expectation.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+#include <vector>
+
+// HotNAS's tiled template as a nais device model: co-search of the architecture (theta) and the
+// template's design (Tm, Tn, Tr, Tc, W_p, I_p, O_p) with EDD Eq. 1. The design is one continuous
+// group of log2 values, x = 2^u, so tiles from 1 to thousands move at one learning rate. Per
+// (block, op): the relaxed latency of the candidate's layers (relaxed.hpp, the one formula of
+// template_model.hpp), in ms; Perf = sum over blocks of its expectation (EDD Eq. 4, 6); RES = the
+// binding resource in DSP-equivalents, dsp x max(DSP/dsp, port bits/port_bits, BRAM/bram), so
+// params().res_ub = device.dsp puts every resource at its limit (Eq. 1's penalty). Tk is fixed:
+// the largest kernel of the space. finish() derives the ops, rounds the design, and runs the
+// exact design search on the derived network (the template's exact re-tuning).
+namespace nais::tiled {
+
+/// Tag of the design group: log2 of (Tm, Tn, Tr, Tc, W_p, I_p, O_p), 1 x 7.
+struct log2_design_tag {
+    static constexpr const char* name = "log2_design";
+};
+
+/// The outcome of a co-search on the template.
+struct search_outcome {
+    std::vector<int> ops;                ///< per block, the op with the largest theta
+    std::vector<workload> layers;        ///< the derived network's workloads
+    design rounded;                      ///< the searched design, rounded (ports trimmed to fit)
+    network_report rounded_report;       ///< its exact evaluation
+    design_search_result exact;          ///< the exact design search on the derived network
+};
+
+namespace detail {
+
+/// x = 2^u (double) and the chain factor dx/du = x ln 2.
+template <class U>
+design_vector design_of_log2(const U& u) {
+    design_vector x;
+    for (int k = 0; k < design_variables; ++k)
+        x(k) = std::exp2(static_cast<double>(u(k)));
+    return x;
+}
+
+/// The seven gradients with respect to x, as gradients with respect to u = log2 x.
+template <class G>
+G log2_gradient(const design_vector& dx, const design_vector& x, G out) {
+    for (int k = 0; k < design_variables; ++k)
+        out(k) = static_cast<typename G::Scalar>(dx(k) * x(k) * std::log(2.0));
+    return out;
+}
+
+/// Per (block, op): the relaxed ms of the candidate's layers at x = 2^u, with its gradient
+/// (forward mode, kept per cell for the backward pass). cells[i + N m]: the candidate's
+/// workloads (empty for a skip op and an unavailable cell: 0 ms).
+template <class U, class Cost>
+class candidate_latency_node : public expr::node<candidate_latency_node<U, Cost>> {
+public:
+    using value_type = Cost;
+    using scalar_type = typename Cost::Scalar;
+
+    struct constants {
+        const std::vector<std::vector<workload>>* cells;
+        device dev;
+        precision prec;
+        tiled::mode mode;
+        const relaxation* relax;
+    };
+
+    candidate_latency_node(U u, Eigen::Index rows, Eigen::Index cols, constants c)
+        : u_(std::move(u)), c_(c), grad_(rows * cols, design_variables) {
+        out_.setZero(rows, cols);
+    }
+
+    const value_type& forward() {
+        x_ = design_of_log2(u_.forward());
+        const design_values<dual> v = seeded(x_);
+        const relaxed_ops ops{*c_.relax};
+        const double ms = 1 / (c_.dev.clock_mhz * 1e3);
+        for (Eigen::Index k = 0; k < out_.size(); ++k) {
+            const dual t = relaxed_network_cycles((*c_.cells)[static_cast<std::size_t>(k)], v, c_.dev, c_.prec, c_.mode, ops);
+            out_(k) = static_cast<scalar_type>(t.v * ms);
+            grad_.row(k) = t.d.transpose() * ms;
+        }
+        return out_;
+    }
+    const value_type& value() const noexcept { return out_; }
+    void backward(const value_type& seed) {  // dL/dx_j = sum_k seed_k d ms_k / dx_j, then dx/du
+        design_vector dx = design_vector::Zero();
+        for (Eigen::Index k = 0; k < out_.size(); ++k)
+            dx += static_cast<double>(seed(k)) * grad_.row(k).transpose();
+        u_.backward(log2_gradient(dx, x_, expr::value_t<U>(u_.value())));
+    }
+
+private:
+    U u_;
+    constants c_;
+    value_type out_;
+    Eigen::Matrix<double, Eigen::Dynamic, design_variables> grad_;
+    design_vector x_ = design_vector::Ones();
+};
+
+/// RES = dsp x the relaxed utilisation of the binding resource (relaxed_utilisation).
+template <class U, class T>
+class resource_use_node : public expr::node<resource_use_node<U, T>> {
+public:
+    using value_type = T;
+    resource_use_node(U u, int Tk, const device& dev, const relaxation* relax) : u_(std::move(u)), tk_(Tk), dev_(dev), relax_(relax) {}
+    const value_type& forward() {
+        x_ = design_of_log2(u_.forward());
+        const dual r = relaxed_utilisation(seeded(x_), tk_, dev_, relaxed_ops{*relax_}) * double(dev_.dsp);
+        out_ = static_cast<T>(r.v);
+        grad_ = r.d;
+        return out_;
+    }
+    const value_type& value() const noexcept { return out_; }
+    void backward(const value_type& seed) {
+        u_.backward(log2_gradient(design_vector(grad_ * static_cast<double>(seed)), x_, expr::value_t<U>(u_.value())));
+    }
+
+private:
+    U u_;
+    int tk_;
+    device dev_;
+    const relaxation* relax_;
+    T out_{};
+    design_vector grad_ = design_vector::Zero(), x_ = design_vector::Ones();
+};
+
+}  // namespace detail
+
+/// The template as a device model over a space (MBConv or layered): variables theta (the
+/// loss's) and log2_design (1 x 7). The device, precision and mode are constants of the model;
+/// params().relax holds the temperatures (they may change between evaluations).
+template <search_space S, class T = double>
+class model {
+    static_assert(std::is_floating_point_v<T>, "nais::tiled::model: the scalar type must be float, double or long double");
+
+public:
+    using space_type = S;
+    using scalar_type = T;
+    static constexpr int N = S::blocks_at_compile_time, M = S::ops_at_compile_time;
+    using cost_type = Eigen::Array<T, N, M>;
+    using blocks_type = Eigen::Array<T, N, 1>;
+    using design_type = Eigen::Array<T, 1, design_variables>;
+    using variables = nais::variables<continuous<log2_design_tag, design_type>>;
+
+    struct parameters {
+        relaxation relax{};  ///< temperatures of max/min and ceil/floor (relaxed.hpp)
+    };
+
+    /// Refuses a device, precision or candidate the template cannot run, naming it.
+    explicit model(const S& space, const device& dev = {}, const precision& p = {}, mode m = mode::hardware)
+        : dev_(dev), prec_(p), mode_(m), blocks_(space.num_blocks(), 1) {
+        tiled::validate(dev_);
+        tiled::validate(p, dev_);
+        cells_.resize(static_cast<std::size_t>(space.num_blocks()) * static_cast<std::size_t>(space.num_ops()));
+        for (int op = 0; op < space.num_ops(); ++op)
+            for (int i = 0; i < space.num_blocks(); ++i)
+                if (op_runs_on_hardware(space, i, op)) {
+                    auto w = workloads(candidate_network(space, i, op));
+                    for (workload& l : w)
+                        l.name = "block " + std::to_string(i) + " op " + std::to_string(op) + ": " + l.name;
+                    tk_ = std::max(tk_, largest_kernel(w));
+                    cells_[index(i, op, space.num_blocks())] = std::move(w);
+                }
+        num_blocks_ = space.num_blocks();
+        design probe;
+        probe.Tk = tk_;
+        for (const auto& c : cells_)
+            for (const workload& l : c)
+                tiled::validate(l, probe, dev_);
+    }
+
+    group_shape shape(log2_design_tag) const { return {1, design_variables}; }
+
+    /// relaxed ms per (block, op) -> op expectation (EDD Eq. 4) -> sum (Eq. 6); RES as above.
+    template <class B>
+    auto program(B& b) {
+        using latency_node = detail::candidate_latency_node<std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>, cost_type>;
+        const relaxation* relax = &b.params().relax;
+        latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), num_ops(),
+                             {&cells_, dev_, prec_, mode_, relax});
+        return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), std::move(latency)))),  // Eq. 4
+                            nais::sum(blocks_.ref()),                                                           // Eq. 6
+                            detail::resource_use_node<std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>, T>(
+                                b.variable(log2_design_tag{}), tk_, dev_, relax));
+    }
+
+    template <class P>
+    void validate_parameters(const P& p) const {
+        detail::check_relaxed(design_vector::Ones(), p.relax);
+    }
+    /// 2^u must stay a design value: every u in [0, 20].
+    template <class Loss>
+    void validate(const Loss& l) const {
+        const design_type& u = l.variable(log2_design_tag{});
+        for (int k = 0; k < design_variables; ++k)
+            nais::detail::require(std::isfinite(double(u(k))) && u(k) >= 0 && u(k) <= std::log2(double(max_design_value)),
+                                  "fpga-tiled: log2_design(", k, ") = ", u(k), " is outside [0, ",
+                                  std::log2(double(max_design_value)), "] (2^u is a tile or port size)");
+    }
+
+    /// Expected ms per block (Eq. 4).
+    const blocks_type& latency_blocks() const noexcept { return blocks_.value; }
+    /// The kernel limit of every design (the space's largest kernel).
+    int kernel_limit() const noexcept { return tk_; }
+    const device& target() const noexcept { return dev_; }
+    const precision& bits() const noexcept { return prec_; }
+    tiled::mode latency_mode() const noexcept { return mode_; }
+    /// The workloads of op m of block i (empty for a skip op).
+    const std::vector<workload>& candidate_workloads(int i, int m) const { return cells_.at(index(i, m, num_blocks_)); }
+
+    /// The design 2^u rounded to the nearest integers, ports trimmed (largest first) to fit.
+    template <class Loss>
+    design derive_design(const Loss& l) const {
+        const design_vector x = detail::design_of_log2(l.variable(log2_design_tag{}));
+        const auto at = [&](int k) { return static_cast<int>(std::clamp(std::round(x(k)), 1.0, double(max_design_value))); };
+        design d{at(var_Tm), at(var_Tn), at(var_Tr), at(var_Tc), tk_, at(var_W_p), at(var_I_p), at(var_O_p)};
+        const int words = std::max(3, dev_.port_bits / dev_.word_bits);
+        while (d.W_p + d.I_p + d.O_p > words) {
+            int& largest = d.W_p >= d.I_p && d.W_p >= d.O_p ? d.W_p : (d.I_p >= d.O_p ? d.I_p : d.O_p);
+            --largest;
+        }
+        return d;
+    }
+    /// The workloads of the network the logits stand for (argmax of every row of theta).
+    template <class Loss>
+    std::vector<workload> derive_layers(const Loss& l) const {
+        std::vector<workload> out;
+        const std::vector<int> ops = l.derived_ops();
+        for (int i = 0; i < num_blocks_; ++i)
+            for (const workload& w : cells_[index(i, ops[static_cast<std::size_t>(i)], num_blocks_)])
+                out.push_back(w);
+        return out;
+    }
+
+    // ---- search hooks (search::co_search)
+
+    /// u in [0, log2 of the largest useful value]: the multipliers, the port words or the largest
+    /// output extent of the space, whichever is largest.
+    template <class P>
+    interval search_bounds(log2_design_tag, const P&) const {
+        double largest = std::max(double(dev_.dsp / dev_.dsp_per_multiplier), double(dev_.port_bits / dev_.word_bits));
+        for (const auto& c : cells_)
+            for (const workload& l : c)
+                largest = std::max({largest, double(l.R), double(l.C)});
+        return {0, std::ceil(std::log2(std::max(1.0, largest)))};
+    }
+    /// The search starts at Tm = Tn = sqrt(multipliers) / 2 (a quarter of the DSPs), 8 x 8 tiles
+    /// and the port words split in three, within the bounds.
+    template <class Loss, class Search>
+    void prepare_search(Loss& l, const Search& s) const {
+        const interval b = s.bounds(log2_design_tag{});
+        const double mults = double(dev_.dsp / dev_.dsp_per_multiplier), words = double(dev_.port_bits / dev_.word_bits);
+        const double start[design_variables] = {std::sqrt(mults) / 2, std::sqrt(mults) / 2, 8, 8, words / 3, words / 3, words / 3};
+        design_type& u = l.variable(log2_design_tag{});
+        for (int k = 0; k < design_variables; ++k)
+            u(k) = static_cast<T>(std::clamp(std::log2(std::max(1.0, start[k])), b.min, b.max));
+    }
+    template <class Loss, class Search>
+    void check_search(const Loss& l, const Search& s) const {
+        const interval b = s.bounds(log2_design_tag{});
+        nais::detail::require(b.min >= 0 && b.min <= b.max && b.max <= std::log2(double(max_design_value)),
+                              "co_search: log2_design bounds [", b.min, ", ", b.max, "] must satisfy 0 <= min <= max <= ",
+                              std::log2(double(max_design_value)));
+        const double res_ub = static_cast<double>(l.params().res_ub);
+        nais::detail::require(std::isfinite(res_ub) && res_ub > 0,
+                              "co_search: params.res_ub must be set (device.dsp: every resource at its limit), got ", res_ub);
+    }
+    /// Derivation, exact evaluation of the rounded design and the exact design search on the
+    /// derived network.
+    template <class Loss, class Search>
+    search_outcome finish(const Loss& l, const Search&) const {
+        search_outcome out;
+        out.ops = l.derived_ops();
+        out.layers = derive_layers(l);
+        out.rounded = derive_design(l);
+        out.rounded_report = evaluate(out.layers, out.rounded, dev_, prec_, mode_);
+        out.exact = search_design(out.layers, dev_, prec_, mode_);
+        return out;
+    }
+
+    /// Named accessors nais::loss adds for this model (CRTP).
+    template <class Loss>
+    class interface : public loss_interface<Loss> {
+        using loss_interface<Loss>::self;
+
+    public:
+        using design_type = model::design_type;
+        using blocks_type = model::blocks_type;
+        design_type& log2_design() noexcept { return self().variable(log2_design_tag{}); }
+        const design_type& log2_design() const noexcept { return self().variable(log2_design_tag{}); }
+        const design_type& grad_log2_design() const noexcept { return self().gradient(log2_design_tag{}); }
+        /// Expected ms per block (Eq. 4).
+        const blocks_type& latency_blocks() const noexcept { return self().model().latency_blocks(); }
+    };
+
+private:
+    static std::size_t index(int i, int m, int n) noexcept { return static_cast<std::size_t>(i) + static_cast<std::size_t>(n) * static_cast<std::size_t>(m); }
+    Eigen::Index num_ops() const noexcept { return static_cast<Eigen::Index>(cells_.size()) / std::max(1, num_blocks_); }
+
+    device dev_;
+    precision prec_;
+    tiled::mode mode_;
+    int tk_ = 1;
+    int num_blocks_ = 0;
+    std::vector<std::vector<workload>> cells_;  ///< per (block, op), index i + N m
+    expr::placeholder<blocks_type> blocks_;
+};
+
+/// EDD Eq. 1 on HotNAS's tiled template: L = Acc_loss * alpha * (expected ms) + beta *
+/// C^(RES - RES_ub), theta N x M and log2_design 1 x 7.
+template <search_space S, class T = double>
+using loss = nais::loss<model<S, T>>;
+
+}  // namespace nais::tiled
