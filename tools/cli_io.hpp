@@ -1,7 +1,9 @@
 // What nais's command-line tools share: reading the spec (a file, or stdin for "-") and
 // reporting an error as one line prefixed by the tool's name.
 #pragma once
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -53,5 +55,31 @@ inline void report(const char* tool, std::string message) {
             c = ' ';
     std::cerr << tool << ": " << message << '\n';
 }
+
+/// A one-line progress bar on stderr, shown once a computation has run for more than a second
+/// (the tools install it only when stderr is a terminal).
+struct progress_bar {
+    const char* unit = "steps";  ///< what is counted, per second
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    bool shown = false;
+    void operator()(std::uint64_t done, std::uint64_t total) {
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (s < 1.0)
+            return;
+        shown = true;
+        const double f = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+        const int width = 40, filled = static_cast<int>(f * width);
+        const double eta = f > 0 ? s * (1 - f) / f : 0;
+        std::fprintf(stderr, "\r[%s%s] %5.1f%%  %.3g %s/s  eta %.0f s ", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                     std::string(static_cast<std::size_t>(width - filled), '.').c_str(), 100 * f,
+                     static_cast<double>(done) / s, unit, eta);
+        std::fflush(stderr);
+    }
+    void finish() {
+        if (shown)
+            std::fprintf(stderr, "\n");
+        shown = false;
+    }
+};
 
 }  // namespace nais_cli

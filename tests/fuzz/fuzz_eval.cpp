@@ -1,14 +1,20 @@
 // nais-eval's reader and evaluation on arbitrary text: every device, MBConv spaces and spaces or
-// networks of real layers (inline; files named in a spec resolve against tests/cli).
+// networks of real layers (inline; files named in a spec resolve against tests/cli); and
+// nais-hotnas's reader on the same text (its searches take seconds on real networks, so the
+// harness reads the job and builds its workloads without running them).
 #include "check.hpp"
 #include "json_mutator.hpp"
 
-#include <nais_eval/eval_spec.hpp>
+#include <nais_eval/tiled_spec.hpp>
 
 NAIS_FUZZ_JSON_MUTATOR
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     nais_fuzz::run_reader([&] { nais_fuzz::require_finite(nais_eval::evaluate_text(text, NAIS_FUZZ_CLI_DIR)); });
+    nais_fuzz::run_reader([&] {
+        const nais_eval::hotnas_job job = nais_eval::read_hotnas_text(text, NAIS_FUZZ_CLI_DIR);
+        (void)job.setting.workloads();
+    });
     return 0;
 }

@@ -5,16 +5,15 @@
 //    "mode": "hardware" | "hotnas" (the public model's figures, on its chained shapes),
 //    "limits": {"dsp", "bram", "port_bits", "check_bram"},
 //    "compression": {"layer": {"out_channels", "kept", "weight_bits"}}}
-#include "eval_spec.hpp"
+#include "tiled_spec.hpp"
 
-#include <nais/tiled.hpp>
 #include <nais_net/network_json.hpp>
 
 #include <set>
 
-namespace nais_eval::detail {
+namespace nais_eval {
 
-namespace {
+namespace detail {
 
 void refuse_unknown(const json& obj, const std::string& at, const std::set<std::string>& known) {
     for (const auto& [k, v] : obj.items())
@@ -25,6 +24,8 @@ void refuse_unknown(const json& obj, const std::string& at, const std::set<std::
             throw spec_error("key '" + at + nais::detail::one_line(k) + "': unknown (expected one of " + list + ")");
         }
 }
+
+namespace {
 
 int design_field(const json& d, const char* name) { return positive_field(d, "design", name); }
 
@@ -56,11 +57,12 @@ nais::net::network read_tiled_network(const json& spec, const std::string& base_
 
 }  // namespace
 
-json evaluate_tiled(const json& spec, const std::string& base_dir) {
-    refuse_unknown(spec, "", {"device", "model", "network", "design", "bits", "clock_mhz", "batch", "mode", "limits", "compression"});
-    const nais::net::network net = read_tiled_network(spec, base_dir);
-    nais::tiled::device dev;
-    nais::tiled::precision prec;
+tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, const std::set<std::string>& keys) {
+    refuse_unknown(spec, "", keys);
+    tiled_setting out;
+    out.network = read_tiled_network(spec, base_dir);
+    nais::tiled::device& dev = out.device;
+    nais::tiled::precision& prec = out.bits;
     if (const auto b = spec.find("bits"); b != spec.end()) {
         if (b->is_object()) {
             refuse_unknown(*b, "bits.", {"weights", "activations"});
@@ -73,10 +75,9 @@ json evaluate_tiled(const json& spec, const std::string& base_dir) {
     }
     if (spec.contains("clock_mhz"))
         dev.clock_mhz = number(spec["clock_mhz"], "clock_mhz");
-    int batch = 1;
     if (spec.contains("batch"))
-        batch = integer_at_least(spec["batch"], "batch", 1);
-    nais::tiled::mode mode = nais::tiled::mode::hardware;
+        out.batch = integer_at_least(spec["batch"], "batch", 1);
+    nais::tiled::mode& mode = out.mode;
     if (const auto m = spec.find("mode"); m != spec.end()) {
         if (*m == "hotnas")
             mode = nais::tiled::mode::hotnas_compatible;
@@ -99,7 +100,7 @@ json evaluate_tiled(const json& spec, const std::string& base_dir) {
             dev.check_bram = (*l)["check_bram"].get<bool>();
         }
     }
-    nais::tiled::compression_plan plan;
+    nais::tiled::compression_plan& plan = out.compression;
     if (const auto c = spec.find("compression"); c != spec.end()) {
         if (!c->is_object())
             fail("compression", "an object {layer name: {out_channels, kept, weight_bits}}", *c);
@@ -118,13 +119,28 @@ json evaluate_tiled(const json& spec, const std::string& base_dir) {
             plan[name] = x;
         }
     }
+    return out;
+}
+
+}  // namespace detail
+
+std::vector<nais::tiled::workload> tiled_setting::workloads() const {
     std::vector<nais::tiled::workload> layers = nais::tiled::workloads(
-        net, plan, mode == nais::tiled::mode::hotnas_compatible ? nais::tiled::shapes::hotnas_chained
-                                                                : nais::tiled::shapes::true_shapes);
+        network, compression, mode == nais::tiled::mode::hotnas_compatible ? nais::tiled::shapes::hotnas_chained
+                                                                           : nais::tiled::shapes::true_shapes);
     if (layers.empty())
         throw spec_error("key 'network': it has no conv or fc layer for the template");
     for (auto& l : layers)
         l.B = batch;
+    return layers;
+}
+
+namespace detail {
+
+json evaluate_tiled(const json& spec, const std::string& base_dir) {
+    const tiled_setting s = read_tiled_setting(
+        spec, base_dir, {"device", "model", "network", "design", "bits", "clock_mhz", "batch", "mode", "limits", "compression"});
+    const std::vector<nais::tiled::workload> layers = s.workloads();
     const json& d = require_key(spec, "design", "design");
     if (!d.is_object())
         fail("design", "an object {Tm, Tn, Tr, Tc, Tk, W_p, I_p, O_p}", d);
@@ -134,10 +150,10 @@ json evaluate_tiled(const json& spec, const std::string& base_dir) {
                                design_field(d, "W_p"), design_field(d, "I_p"), design_field(d, "O_p")};
     if (d.contains("Tk"))
         design.Tk = design_field(d, "Tk");
-    const nais::tiled::network_report r = nais::tiled::evaluate(layers, design, dev, prec, mode);
+    const nais::tiled::network_report r = nais::tiled::evaluate(layers, design, s.device, s.bits, s.mode);
     json out;
-    out["network"] = net.name;
-    out["mode"] = mode == nais::tiled::mode::hardware ? "hardware" : "hotnas";
+    out["network"] = s.network.name;
+    out["mode"] = s.mode == nais::tiled::mode::hardware ? "hardware" : "hotnas";
     out["cycles"] = r.cycles;
     out["ms"] = r.ms;
     out["dsp"] = r.used.dsp;
@@ -162,4 +178,5 @@ json evaluate_tiled(const json& spec, const std::string& base_dir) {
     return out;
 }
 
-}  // namespace nais_eval::detail
+}  // namespace detail
+}  // namespace nais_eval

@@ -83,31 +83,6 @@ cli parse(int argc, char** argv) {
     return c;
 }
 
-/// A one-line progress bar on stderr, shown only on a terminal and only once a sweep has run
-/// for more than a second.
-struct progress_bar {
-    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-    bool shown = false;
-    void operator()(std::uint64_t done, std::uint64_t total) {
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (s < 1.0)
-            return;
-        shown = true;
-        const double f = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
-        const int width = 40, filled = static_cast<int>(f * width);
-        const double eta = f > 0 ? s * (1 - f) / f : 0;
-        std::fprintf(stderr, "\r[%s%s] %5.1f%%  %.3g points/s  eta %.0f s ", std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                     std::string(static_cast<std::size_t>(width - filled), '.').c_str(), 100 * f,
-                     static_cast<double>(done) / s, eta);
-        std::fflush(stderr);
-    }
-    void finish() {
-        if (shown)
-            std::fprintf(stderr, "\n");
-        shown = false;
-    }
-};
-
 void write_file(const std::string& path, auto&& writer) {
     std::ofstream out(path);
     if (!out)
@@ -123,7 +98,7 @@ int run(nais_sweep::sweep_job<Arch>& job, const cli& c) {
         job.options.threads = static_cast<unsigned>(c.threads);
     if (!c.points.empty() && job.options.sample_every == 0)
         throw nais_sweep::spec_error("--points needs sweep.sample_every > 0 in the spec (which points to keep)");
-    progress_bar bar;
+    nais_cli::progress_bar bar{"points"};
     if (!c.quiet && isatty(STDERR_FILENO))
         job.options.progress = std::ref(bar);
     const auto r = nais::sweep::run_sweep(job.space, job.options);

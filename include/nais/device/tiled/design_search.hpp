@@ -6,6 +6,7 @@
 #include <nais/device/tiled/workloads.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -140,10 +141,15 @@ struct layer_constants {
 
 }  // namespace detail
 
+/// Progress of a long computation: (done, total) steps, called from the computing thread.
+using progress_callback = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
 /// The design of least latency (exact; see the file comment). `mode` picks the latency model;
-/// the device's limits (BRAM only if device::check_bram) bound the space.
+/// the device's limits (BRAM only if device::check_bram) bound the space. `progress`, if set,
+/// hears of every (Tm, Tn) pair examined, in the bound's order (the search may stop early).
 inline design_search_result search_design(const std::vector<workload>& layers, const device& dev = {},
-                                          const precision& p = {}, mode m = mode::hardware) {
+                                          const precision& p = {}, mode m = mode::hardware,
+                                          const progress_callback& progress = {}) {
     using nais::detail::require;
     validate(dev);
     validate(p, dev);
@@ -259,8 +265,11 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
 
     double best = std::numeric_limits<double>::infinity();
     std::vector<double> ti(L), tw(L), tc(L), to(L), tiles(L), rounds(L);
+    std::uint64_t examined = 0;
     for (std::size_t k : order) {
         const pair_bound& pb = pairs[k];
+        if (progress)
+            progress(examined++, order.size());
         if (pb.bound >= best)
             break;
         const auto& ch = chan[k];
@@ -309,6 +318,8 @@ inline design_search_result search_design(const std::vector<workload>& layers, c
                     }
             }
     }
+    if (progress)
+        progress(order.size(), order.size());
     return detail::with_evaluation(std::move(out), layers, dev, p, m);  // the one formula, on the optimum
 }
 

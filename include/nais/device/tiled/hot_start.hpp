@@ -66,6 +66,8 @@ struct hot_start_options {
     int max_rounds = 4;                      ///< knapsack / design-search alternations
     mode latency_mode = mode::hardware;
     shapes layer_shapes = shapes::true_shapes;
+    int batch = 1;                           ///< images per inference (every workload's B)
+    progress_callback progress;              ///< if set: (round, max_rounds) as rounds start and end
 };
 
 /// One layer of the report (HotNAS's per-layer table): its class on the first design, the
@@ -182,13 +184,20 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
     using nais::detail::require;
     require(std::isfinite(o.target_ms) && o.target_ms > 0, "fpga-tiled: hot start target_ms must be > 0, got ", o.target_ms);
     require(o.max_rounds >= 1 && o.max_rounds <= 100, "fpga-tiled: hot start max_rounds must be in [1, 100]");
+    require(o.batch >= 1 && o.batch <= max_design_value, "fpga-tiled: hot start batch must be in [1, ", max_design_value, "]");
     for (int b : o.weight_bits)
         require(b >= 1 && b <= dev.word_bits, "fpga-tiled: hot start weight_bits must be in [1, ", dev.word_bits, "], got ", b);
     for (int k : o.channel_cuts)
         require(k >= 1 && k <= 1024, "fpga-tiled: hot start channel_cuts must be in [1, 1024], got ", k);
     for (int z : o.pattern_zeros)
         require(z >= 1 && z <= 1024, "fpga-tiled: hot start pattern_zeros must be in [1, 1024], got ", z);
-    const std::vector<workload> base = workloads(net, {}, o.layer_shapes);
+    const auto load = [&](const compression_plan& plan) {  // the workloads of a compressed network
+        std::vector<workload> ws = workloads(net, plan, o.layer_shapes);
+        for (workload& w : ws)
+            w.B = o.batch;
+        return ws;
+    };
+    const std::vector<workload> base = load({});
     const auto cycles_of = [&](const std::vector<workload>& ws, const design& d) {
         std::vector<double> c;
         for (const workload& w : ws)
@@ -220,7 +229,7 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
             continue;  // fc layers and grouped convs keep their channels
         compression_plan one{{w.name, compression{w.M - 1, 0, 0}}};
         try {
-            const std::vector<workload> cut = workloads(net, one, o.layer_shapes);
+            const std::vector<workload> cut = load(one);
             if (cut.size() != base.size())
                 continue;
             std::vector<std::size_t> c;
@@ -237,6 +246,8 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
     design d = first.best;
     bool have_plan = false;
     for (int round = 0; round < o.max_rounds; ++round) {
+        if (o.progress)
+            o.progress(std::uint64_t(round), std::uint64_t(o.max_rounds));
         ++out.rounds;
         // units: union of each cuttable layer with its consumers
         std::vector<std::size_t> parent(base.size());
@@ -300,7 +311,7 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
                 // only the layer itself
                 double cy = 0;
                 if (cut) {
-                    const std::vector<workload> ws = workloads(net, pl, o.layer_shapes);
+                    const std::vector<workload> ws = load(pl);
                     const std::map<std::string, std::size_t> ix = index_of(ws);
                     for (std::size_t k : members)
                         cy += layer_cycles(ws[ix.at(base[k].name)], d, dev, p, o.latency_mode);
@@ -334,7 +345,7 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
             }
             out.shortfall_ms = milliseconds(fastest, dev) - o.target_ms;
             out.final_design = d;
-            const design_search_result redesign = search_design(workloads(net, quickest, o.layer_shapes), dev, p, o.latency_mode);
+            const design_search_result redesign = search_design(load(quickest), dev, p, o.latency_mode);
             if (redesign.found && redesign.cycles < fastest) {
                 d = redesign.best;  // another round on the design of the fastest compression
                 out.shortfall_ms = redesign.ms - o.target_ms;
@@ -350,15 +361,17 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
         have_plan = true;
         out.final_design = d;
         // the design for the compressed network; another round if it is faster
-        const std::vector<workload> compressed = workloads(net, plan, o.layer_shapes);
+        const std::vector<workload> compressed = load(plan);
         const design_search_result better = search_design(compressed, dev, p, o.latency_mode);
         if (!better.found || better.cycles >= total(cycles_of(compressed, d)))
             break;
         d = better.best;
         out.final_design = d;
     }
+    if (o.progress)
+        o.progress(std::uint64_t(o.max_rounds), std::uint64_t(o.max_rounds));
     if (have_plan) {
-        const std::vector<workload> compressed = workloads(net, plan, o.layer_shapes);
+        const std::vector<workload> compressed = load(plan);
         const network_report rep = evaluate(compressed, out.final_design, dev, p, o.latency_mode);
         out.plan = plan;
         out.final_ms = rep.ms;

@@ -1,0 +1,61 @@
+// The tiled template's spec keys, shared by nais-eval ("device": "fpga-tiled") and nais-hotnas:
+// the network ("model" or "network"), "bits", "clock_mhz", "batch", "mode", "limits" and
+// "compression" (README: HotNAS), and nais-hotnas's job (its search keys and its report).
+#pragma once
+#include <nais_eval/eval_spec.hpp>
+
+#include <nais/tiled.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace nais_eval {
+
+/// What a tiled spec says besides the design.
+struct tiled_setting {
+    nais::net::network network;
+    nais::tiled::device device;
+    nais::tiled::precision bits;
+    int batch = 1;
+    nais::tiled::mode mode = nais::tiled::mode::hardware;
+    nais::tiled::compression_plan compression;
+    /// the template's workloads (shapes by mode, compression applied, batch set); refuses a
+    /// network without conv or fc layers
+    std::vector<nais::tiled::workload> workloads() const;
+};
+
+namespace detail {
+/// Refuses keys of `obj` outside `known`, naming the key (prefixed by `at`) and the known ones.
+void refuse_unknown(const json& obj, const std::string& at, const std::set<std::string>& known);
+/// Reads the shared keys; `keys` lists which of them (and of the caller's own) the spec may have.
+tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, const std::set<std::string>& keys);
+}  // namespace detail
+
+/// A nais-hotnas job: the setting, and a hot start when the spec gives "target_ms".
+struct hotnas_job {
+    tiled_setting setting;
+    std::optional<nais::tiled::hot_start_options> hot_start;
+    double channel_weight = 1, pattern_weight = 0.5, quantize_weight = 0.25;  ///< "accuracy_cost"
+    std::map<std::string, double> layer_sensitivity;                          ///< "accuracy_cost.layers"
+    /// the stand-in accuracy cost with the spec's weights and per-layer sensitivities
+    double accuracy_cost(const nais::tiled::workload& l, const nais::tiled::compression_choice& c) const;
+};
+
+/// Reads a nais-hotnas spec (README: nais-hotnas); refuses malformed specs naming the key.
+hotnas_job read_hotnas_text(const std::string& text, const std::string& base_dir = "");
+
+/// Progress of a run: (done, total) steps.
+using progress_callback = std::function<void(std::uint64_t, std::uint64_t)>;
+
+/// Runs the job: the exact design search and, if asked, the hot start; the output document.
+json run_hotnas(const hotnas_job& job, const progress_callback& progress = {});
+
+/// The output as a text report: the design, and per layer (HotNAS's ResNet-18 slide) its class,
+/// the technique applied and the latency saved.
+std::string hotnas_table(const json& result);
+
+}  // namespace nais_eval

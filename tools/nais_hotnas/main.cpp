@@ -1,0 +1,83 @@
+// nais-hotnas: HotNAS on the tiled FPGA template from a JSON spec (README: nais-hotnas): the
+// exact design search for a network, or, with "target_ms", the hot start (compression chosen by
+// each layer's bottleneck, and the design) that meets the target at the least accuracy cost.
+// Prints the per-layer report (--json: the document); a progress bar on a terminal. A malformed
+// spec or bad option exits with status 2 and a one-line message.
+#include <nais_eval/tiled_spec.hpp>
+
+#include <cli_io.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+
+namespace {
+
+const char* usage =
+    "usage: nais-hotnas [options] [spec.json]   (reads stdin when no file is given)\n"
+    "  --json     print the result as JSON instead of the per-layer report\n"
+    "  --quiet    no progress bar\n";
+
+struct cli {
+    std::string spec = "-";
+    bool json = false, quiet = false;
+};
+
+[[noreturn]] void bad_usage(const std::string& why) {
+    std::cerr << "nais-hotnas: " << why << " (see --help)\n";
+    std::exit(2);
+}
+
+cli parse(int argc, char** argv) {
+    cli c;
+    bool have_spec = false;
+    for (int k = 1; k < argc; ++k) {
+        const std::string a = argv[k];
+        if (a == "-h" || a == "--help") {
+            std::cout << usage;
+            std::exit(0);
+        } else if (a == "--json") {
+            c.json = true;
+        } else if (a == "--quiet") {
+            c.quiet = true;
+        } else if (a.size() > 1 && a[0] == '-') {
+            bad_usage("unknown option '" + a + "'");
+        } else if (have_spec) {
+            bad_usage("more than one spec file");
+        } else {
+            c.spec = a;
+            have_spec = true;
+        }
+    }
+    return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const cli c = parse(argc, argv);
+    const auto text = nais_cli::read_input(c.spec, "nais-hotnas");
+    if (!text)
+        return 2;
+    try {
+        const std::string base_dir = c.spec == "-" ? std::string() : std::filesystem::path(c.spec).parent_path().string();
+        const nais_eval::hotnas_job job = nais_eval::read_hotnas_text(*text, base_dir);
+        nais_cli::progress_bar bar{job.hot_start ? "rounds" : "(Tm,Tn) pairs"};
+        nais_eval::progress_callback progress;
+        if (!c.quiet && isatty(STDERR_FILENO))
+            progress = std::ref(bar);
+        const nais_eval::json result = nais_eval::run_hotnas(job, progress);
+        bar.finish();
+        if (c.json)
+            std::cout << result.dump(2) << "\n";
+        else
+            std::cout << nais_eval::hotnas_table(result);
+        return 0;
+    } catch (const std::exception& e) {
+        nais_cli::report("nais-hotnas", e.what());
+        return 2;
+    }
+}
