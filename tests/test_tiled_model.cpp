@@ -4,6 +4,7 @@
 // temperature falls), a co-search whose finish() re-tunes the derived network exactly, and the
 // refusals.
 #include "open_core_checks.hpp"
+#include "test_part.hpp"
 
 using namespace nais;
 using namespace nais_open_core;
@@ -13,6 +14,7 @@ static_assert(device_model<tiled::model<small>>);
 static_assert(device_model<tiled::model<layered_space, float>>);
 static_assert(tiled::loss<small>::has_resources);
 
+#if NAIS_IN_PART(1)
 TEST_CASE("tiled model: gradients of the composed loss against central differences") {
     tiled::loss<small> l{small{}};
     l.params().res_ub = 2520;
@@ -36,14 +38,18 @@ TEST_CASE("tiled model: gradients of the composed loss against central differenc
         nais_test::check_gradient("log2_design", l.log2_design(), g_design, f, tol, 1e-5);
     }
 }
+#endif
 
+#if NAIS_IN_PART(1)
 TEST_CASE("tiled model: the driver's combined gradients are exact") {
     tiled::loss<small> l{small{}};
     l.params().res_ub = 2520;
     l.params().relax = {0.05, 0.05};
     check_driver_product_rule(l, 4);
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("tiled model: a fixed network's Perf and RES tend to the exact ms and utilisation") {
     const auto space = layered_space::fixed_network(net::resnet18(), {16});
     tiled::loss<layered_space> l{space};
@@ -65,7 +71,9 @@ TEST_CASE("tiled model: a fixed network's Perf and RES tend to the exact ms and 
     }
     CHECK(l.model().derive_design(l) == d);
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("tiled model: a co-search lowers the loss, and finish() re-tunes the derived network exactly") {
     tiled::loss<small> l{small{}};
     l.params().res_ub = 2520;
@@ -96,7 +104,9 @@ TEST_CASE("tiled model: a co-search lowers the loss, and finish() re-tunes the d
                 CHECK(out.exact.cycles <= r.cycles);
         }
 }
+#endif
 
+#if NAIS_IN_PART(2)
 TEST_CASE("tiled model: refusals name the variable or the setting") {
     tiled::loss<small> l{small{}};
     l.params().res_ub = 2520;
@@ -112,3 +122,4 @@ TEST_CASE("tiled model: refusals name the variable or the setting") {
     CHECK(error_of([&] { tiled::model<small> m(small{}, tiled::device{}, tiled::precision{20, 16}); }).find("bits must be in") !=
           std::string::npos);
 }
+#endif
