@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -54,6 +55,44 @@ inline void report(const char* tool, std::string message) {
         if (c == '\n')
             c = ' ';
     std::cerr << tool << ": " << message << '\n';
+}
+
+/// "tool: why (see --help)" on stderr, exit status 2.
+[[noreturn]] inline void bad_usage(const char* tool, const std::string& why) {
+    std::cerr << tool << ": " << why << " (see --help)\n";
+    std::exit(2);
+}
+
+/// What the tools' arguments share: -h/--help prints `usage` (exit 0), one optional spec file
+/// (default "-": stdin), unknown options refused (exit 2). `option(arg, k)` takes the tool's own
+/// options (it may consume argv[k + 1...] by advancing k) and returns whether it knew `arg`.
+/// Returns the spec path.
+template <class Option>
+std::string parse_arguments(int argc, char** argv, const char* tool, const char* usage, Option&& option) {
+    std::string spec = "-";
+    bool have_spec = false;
+    for (int k = 1; k < argc; ++k) {
+        const std::string a = argv[k];
+        if (a == "-h" || a == "--help") {
+            std::cout << usage;
+            std::exit(0);
+        } else if (option(a, k)) {
+            continue;
+        } else if (a.size() > 1 && a[0] == '-') {
+            bad_usage(tool, "unknown option '" + a + "'");
+        } else if (have_spec) {
+            bad_usage(tool, "more than one spec file");
+        } else {
+            spec = a;
+            have_spec = true;
+        }
+    }
+    return spec;
+}
+
+/// The directory a spec's relative file names resolve against ("" for stdin).
+inline std::string spec_directory(const std::string& spec) {
+    return spec.empty() || spec == "-" ? std::string() : std::filesystem::path(spec).parent_path().string();
 }
 
 /// A one-line progress bar on stderr, shown once a computation has run for more than a second

@@ -9,8 +9,6 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <iostream>
 
@@ -26,32 +24,17 @@ struct cli {
     bool json = false, quiet = false;
 };
 
-[[noreturn]] void bad_usage(const std::string& why) {
-    std::cerr << "nais-hotnas: " << why << " (see --help)\n";
-    std::exit(2);
-}
-
 cli parse(int argc, char** argv) {
     cli c;
-    bool have_spec = false;
-    for (int k = 1; k < argc; ++k) {
-        const std::string a = argv[k];
-        if (a == "-h" || a == "--help") {
-            std::cout << usage;
-            std::exit(0);
-        } else if (a == "--json") {
+    c.spec = nais_cli::parse_arguments(argc, argv, "nais-hotnas", usage, [&](const std::string& a, int&) {
+        if (a == "--json")
             c.json = true;
-        } else if (a == "--quiet") {
+        else if (a == "--quiet")
             c.quiet = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            bad_usage("unknown option '" + a + "'");
-        } else if (have_spec) {
-            bad_usage("more than one spec file");
-        } else {
-            c.spec = a;
-            have_spec = true;
-        }
-    }
+        else
+            return false;
+        return true;
+    });
     return c;
 }
 
@@ -63,8 +46,7 @@ int main(int argc, char** argv) {
     if (!text)
         return 2;
     try {
-        const std::string base_dir = c.spec == "-" ? std::string() : std::filesystem::path(c.spec).parent_path().string();
-        const nais_eval::hotnas_job job = nais_eval::read_hotnas_text(*text, base_dir);
+        const nais_eval::hotnas_job job = nais_eval::read_hotnas_text(*text, nais_cli::spec_directory(c.spec));
         nais_cli::progress_bar bar{job.hot_start ? "rounds" : "(Tm,Tn) pairs"};
         nais_eval::progress_callback progress;
         if (!c.quiet && isatty(STDERR_FILENO))

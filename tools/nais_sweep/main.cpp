@@ -8,9 +8,7 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -32,19 +30,12 @@ struct cli {
     bool quiet = false;
 };
 
-[[noreturn]] void bad_usage(const std::string& why) {
-    std::cerr << "nais-sweep: " << why << " (see --help)\n";
-    std::exit(2);
-}
-
 cli parse(int argc, char** argv) {
     cli c;
-    bool have_spec = false;
-    for (int k = 1; k < argc; ++k) {
-        const std::string a = argv[k];
+    c.spec = nais_cli::parse_arguments(argc, argv, "nais-sweep", usage, [&](const std::string& a, int& k) {
         auto value = [&]() -> std::string {
             if (k + 1 >= argc)
-                bad_usage("option " + a + " needs a value");
+                nais_cli::bad_usage("nais-sweep", "option " + a + " needs a value");
             return argv[++k];
         };
         auto number = [&](long lo, long hi) {
@@ -52,34 +43,26 @@ cli parse(int argc, char** argv) {
             char* end = nullptr;
             const long n = std::strtol(v.c_str(), &end, 10);
             if (v.empty() || *end != '\0' || n < lo || n > hi)
-                bad_usage("option " + a + " needs an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                          "], got '" + v + "'");
+                nais_cli::bad_usage("nais-sweep", "option " + a + " needs an integer in [" + std::to_string(lo) + ", " +
+                                                      std::to_string(hi) + "], got '" + v + "'");
             return n;
         };
-        if (a == "-h" || a == "--help") {
-            std::cout << usage;
-            std::exit(0);
-        } else if (a == "--front") {
+        if (a == "--front")
             c.front = value();
-        } else if (a == "--points") {
+        else if (a == "--points")
             c.points = value();
-        } else if (a == "--svg") {
+        else if (a == "--svg")
             c.svg = value();
-        } else if (a == "--threads") {
+        else if (a == "--threads")
             c.threads = number(0, 1024);
-        } else if (a == "--rows") {
+        else if (a == "--rows")
             c.rows = static_cast<std::size_t>(number(2, 1000000));
-        } else if (a == "--quiet") {
+        else if (a == "--quiet")
             c.quiet = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            bad_usage("unknown option '" + a + "'");
-        } else if (have_spec) {
-            bad_usage("more than one spec file");
-        } else {
-            c.spec = a;
-            have_spec = true;
-        }
-    }
+        else
+            return false;
+        return true;
+    });
     return c;
 }
 
@@ -122,9 +105,7 @@ int main(int argc, char** argv) {
     if (!text)
         return 2;
     try {
-        const std::string base_dir =
-            c.spec.empty() || c.spec == "-" ? std::string() : std::filesystem::path(c.spec).parent_path().string();
-        auto job = nais_sweep::read_sweep_text(*text, base_dir);
+        auto job = nais_sweep::read_sweep_text(*text, nais_cli::spec_directory(c.spec));
         return std::visit([&](auto& j) { return run(j, c); }, job);
     } catch (const std::exception& e) {
         nais_cli::report("nais-sweep", e.what());
