@@ -126,12 +126,11 @@ tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, 
 
 std::vector<nais::tiled::workload> tiled_setting::workloads() const {
     std::vector<nais::tiled::workload> layers = nais::tiled::workloads(
-        network, compression, mode == nais::tiled::mode::hotnas_compatible ? nais::tiled::shapes::hotnas_chained
-                                                                           : nais::tiled::shapes::true_shapes);
+        network, compression,
+        mode == nais::tiled::mode::hotnas_compatible ? nais::tiled::shapes::hotnas_chained : nais::tiled::shapes::true_shapes,
+        batch);
     if (layers.empty())
         throw spec_error("key 'network': it has no conv or fc layer for the template");
-    for (auto& l : layers)
-        l.B = batch;
     return layers;
 }
 

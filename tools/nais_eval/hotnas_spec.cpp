@@ -4,7 +4,7 @@
 //   "hot_start": {"channel_cuts": [1, 2, 3], "pattern_zeros": [1, 2, 3, 4], "weight_bits": [12, 8],
 //                 "by_class": true, "max_rounds": 4}
 //   "accuracy_cost": {"channel": 1, "pattern": 0.5, "quantize": 0.25, "layers": {"name": 2.0}}
-// The accuracy cost is nais's stand-in (tiled::standin_accuracy_cost) with each technique's weight
+// The accuracy cost is nais's stand-in (tiled::weighted_standin_cost) with each technique's weight
 // and a per-layer sensitivity factor (default 1), e.g. measured by fine-tuning each layer once.
 #include "tiled_spec.hpp"
 
@@ -51,13 +51,8 @@ json resources_json(const nais::tiled::resources& r) {
 }  // namespace
 
 double hotnas_job::accuracy_cost(const nais::tiled::workload& l, const nais::tiled::compression_choice& c) const {
-    const double base = nais::tiled::standin_accuracy_cost(l, c);
-    const double w = c.technique == "channel" ? channel_weight / 1.0
-                     : c.technique == "pattern" ? pattern_weight / 0.5
-                     : c.technique == "quantize" ? quantize_weight / 0.25
-                                                 : 0.0;
     const auto it = layer_sensitivity.find(l.name);
-    return base * w * (it == layer_sensitivity.end() ? 1.0 : it->second);
+    return nais::tiled::weighted_standin_cost(l, c, weights) * (it == layer_sensitivity.end() ? 1.0 : it->second);
 }
 
 hotnas_job read_hotnas_text(const std::string& text, const std::string& base_dir) {
@@ -110,9 +105,9 @@ hotnas_job read_hotnas_text(const std::string& text, const std::string& base_dir
         if (!a->is_object())
             detail::fail("accuracy_cost", "an object {channel, pattern, quantize, layers}", *a);
         detail::refuse_unknown(*a, "accuracy_cost.", {"channel", "pattern", "quantize", "layers"});
-        job.channel_weight = weight(*a, "channel", "accuracy_cost.", job.channel_weight);
-        job.pattern_weight = weight(*a, "pattern", "accuracy_cost.", job.pattern_weight);
-        job.quantize_weight = weight(*a, "quantize", "accuracy_cost.", job.quantize_weight);
+        job.weights.channel = weight(*a, "channel", "accuracy_cost.", job.weights.channel);
+        job.weights.pattern = weight(*a, "pattern", "accuracy_cost.", job.weights.pattern);
+        job.weights.quantize = weight(*a, "quantize", "accuracy_cost.", job.weights.quantize);
         if (const auto l = a->find("layers"); l != a->end()) {
             if (!l->is_object())
                 detail::fail("accuracy_cost.layers", "an object {layer name: sensitivity}", *l);

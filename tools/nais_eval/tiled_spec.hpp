@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -39,8 +40,8 @@ tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, 
 struct hotnas_job {
     tiled_setting setting;
     std::optional<nais::tiled::hot_start_options> hot_start;
-    double channel_weight = 1, pattern_weight = 0.5, quantize_weight = 0.25;  ///< "accuracy_cost"
-    std::map<std::string, double> layer_sensitivity;                          ///< "accuracy_cost.layers"
+    nais::tiled::standin_weights weights;              ///< "accuracy_cost": channel, pattern, quantize
+    std::map<std::string, double> layer_sensitivity;  ///< "accuracy_cost.layers"
     /// the stand-in accuracy cost with the spec's weights and per-layer sensitivities
     double accuracy_cost(const nais::tiled::workload& l, const nais::tiled::compression_choice& c) const;
 };

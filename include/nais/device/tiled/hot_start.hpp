@@ -43,17 +43,26 @@ struct compression_choice {
 /// the search needs it additive over layers. Users pass their own (measured, or a predictor).
 using accuracy_cost = std::function<double(const workload& layer, const compression_choice& choice)>;
 
+/// The stand-in's weight of each technique (weighted_standin_cost).
+struct standin_weights {
+    double channel = 1, pattern = 0.5, quantize = 0.25;
+};
+
 /// nais's stand-in accuracy cost, a placeholder and not a measurement: the fraction of the
-/// layer's information removed, weighted by technique (channels 1, pattern 0.5, bits 0.25 of
-/// (16 - bits) / 16); HotNAS measured accuracy by fine-tuning instead.
-inline double standin_accuracy_cost(const workload& l, const compression_choice& ch) {
+/// layer's information removed, weighted by technique (by default channels 1, pattern 0.5,
+/// bits 0.25 of (16 - bits) / 16); HotNAS measured accuracy by fine-tuning instead.
+inline double weighted_standin_cost(const workload& l, const compression_choice& ch, const standin_weights& w) {
     if (ch.technique == "channel")
-        return 1.0 * double(l.M - ch.c.out_channels) / double(l.M);
+        return w.channel * double(l.M - ch.c.out_channels) / double(l.M);
     if (ch.technique == "pattern")
-        return 0.5 * double(l.K_h * l.K_w - ch.c.kept) / double(l.K_h * l.K_w);
+        return w.pattern * double(l.K_h * l.K_w - ch.c.kept) / double(l.K_h * l.K_w);
     if (ch.technique == "quantize")
-        return 0.25 * double(16 - ch.c.weight_bits) / 16.0;
+        return w.quantize * double(16 - ch.c.weight_bits) / 16.0;
     return 0;
+}
+/// The stand-in with its default weights (the hot start's default accuracy cost).
+inline double standin_accuracy_cost(const workload& l, const compression_choice& ch) {
+    return weighted_standin_cost(l, ch, standin_weights{});
 }
 
 /// The options of a hot-start search.
@@ -192,10 +201,7 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
     for (int z : o.pattern_zeros)
         require(z >= 1 && z <= 1024, "fpga-tiled: hot start pattern_zeros must be in [1, 1024], got ", z);
     const auto load = [&](const compression_plan& plan) {  // the workloads of a compressed network
-        std::vector<workload> ws = workloads(net, plan, o.layer_shapes);
-        for (workload& w : ws)
-            w.B = o.batch;
-        return ws;
+        return workloads(net, plan, o.layer_shapes, o.batch);
     };
     const std::vector<workload> base = load({});
     const auto cycles_of = [&](const std::vector<workload>& ws, const design& d) {

@@ -108,10 +108,6 @@ private:
     }
 };
 
-}  // namespace detail
-
-namespace detail {
-
 /// Refuses temperatures and design points outside the relaxation's domain.
 inline void check_relaxed(const design_vector& x, const relaxation& r) {
     using nais::detail::require;

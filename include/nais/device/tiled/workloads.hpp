@@ -93,12 +93,14 @@ inline workload conv_workload(const net::layer& l, const net::tensor_shape& in, 
 }  // namespace detail
 
 /// The template's workloads of a network (after channel cuts), with pattern and bit compression
-/// attached by name. true_shapes: net::analyze's shapes; convs with dilation 1 (the template has
-/// none), fc layers as 1 x 1 convs. hotnas_chained: the public scripts' shapes, convs only
-/// (their loop skips fc layers), square kernels, groups 1 or depth-wise (tell_conv_type).
+/// attached by name, each for `batch` images. true_shapes: net::analyze's shapes; convs with
+/// dilation 1 (the template has none), fc layers as 1 x 1 convs. hotnas_chained: the public
+/// scripts' shapes, convs only (their loop skips fc layers), square kernels, groups 1 or
+/// depth-wise (tell_conv_type).
 inline std::vector<workload> workloads(const net::network& original, const compression_plan& plan = {},
-                                       shapes s = shapes::true_shapes) {
+                                       shapes s = shapes::true_shapes, int batch = 1) {
     using nais::detail::require;
+    require(batch >= 1, "fpga-tiled: batch must be >= 1, got ", batch);
     const net::network n = apply_channel_cuts(original, plan);
     const net::network_report report = net::analyze(n);
     std::vector<workload> out;
@@ -149,6 +151,7 @@ inline std::vector<workload> workloads(const net::network& original, const compr
         } else {
             continue;
         }
+        out.back().B = batch;
         if (const auto it = plan.find(l.name); it != plan.end())
             out.back() = with_compression(out.back(), it->second);
     }
