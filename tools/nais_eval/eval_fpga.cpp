@@ -6,7 +6,7 @@ namespace nais_eval::detail {
 namespace {
 
 template <class Arch, class S>
-json evaluate_fpga(const json& spec, const S& space) {
+std::unique_ptr<nais::fpga::loss<S, double, Arch>> build_fpga(const json& spec, const S& space, reading mode) {
     using loss_t = nais::fpga::loss<S, double, Arch>;
     auto l = std::make_unique<loss_t>(space);
     const std::size_t n = static_cast<std::size_t>(space.num_blocks()), m = static_cast<std::size_t>(space.num_ops()),
@@ -24,9 +24,9 @@ json evaluate_fpga(const json& spec, const S& space) {
                 a(Eigen::Index(i[0] + n * i[1]), Eigen::Index(i[2])) = v;  // row i + N*m
         };
     };
-    read_tensor(require_key(spec, "theta", "theta"), "theta", theta_shape, put_theta(l->theta()));
-    read_tensor(require_key(spec, "phi", "phi"), "phi", phi_shape, put_phi(l->phi()));
-    read_tensor(require_key(spec, "pf", "pf"), "pf", pf_shape, [&](const std::vector<std::size_t>& i, double v) {
+    read_variable(spec, "theta", mode, theta_shape, put_theta(l->theta()));
+    read_variable(spec, "phi", mode, phi_shape, put_phi(l->phi()));
+    read_variable(spec, "pf", mode, pf_shape, [&](const std::vector<std::size_t>& i, double v) {
         if constexpr (shared)
             l->pf()(Eigen::Index(i[0])) = v;
         else
@@ -49,9 +49,51 @@ json evaluate_fpga(const json& spec, const S& space) {
     p.beta = number(require_key(spec, "beta", "beta"), "beta");
     p.C = number(require_key(spec, "C", "C"), "C");
     p.res_ub = number(require_key(spec, "res_ub", "res_ub"), "res_ub");
-    p.acc_loss = number(require_key(spec, "acc_loss", "acc_loss"), "acc_loss");
+    if (const json* a = variable_key(spec, "acc_loss", mode))
+        p.acc_loss = number(*a, "acc_loss");
     if (const auto s = spec.find("lse_smoothness"); s != spec.end())
         p.lse_smoothness = number(*s, "lse_smoothness");
+    return l;
+}
+
+json report_json(const nais::fpga::design_report& r) {
+    json blocks = json::array();
+    for (const auto& b : r.blocks)
+        blocks.push_back({{"block", b.block}, {"op", b.op}, {"ip", b.group}, {"bits", b.bits}, {"pf", b.pf},
+                          {"latency_cycles", b.latency_cycles}, {"dsp", b.dsp}});
+    return {{"blocks", std::move(blocks)},  {"latency_cycles", r.latency_cycles}, {"interval_cycles", r.interval_cycles},
+            {"latency_ms", r.latency_ms},   {"frames_per_second", r.frames_per_second},
+            {"dsp", r.dsp},                 {"dsp_budget", r.dsp_budget},
+            {"budget_met", r.budget_met},   {"bottleneck", r.bottleneck},
+            {"ips_used", r.ips_used}};
+}
+
+/// The derived design (pf rounded into the budget's range), its exact report, and the same
+/// network with exactly re-tuned integer pf (fpga::retune) and its report.
+template <class Loss>
+json fpga_design(const Loss& l, double clock_mhz) {
+    nais::detail::require(std::isfinite(clock_mhz) && clock_mhz >= 1e-3 && clock_mhz <= 1e6,
+                          "design: clock_mhz must be in [1e-3, 1e6], got ", clock_mhz);
+    const auto& costs = l.model().costs();
+    const double budget = static_cast<double>(l.params().res_ub);
+    const nais::fpga::board board{budget, clock_mhz};
+    const auto d = l.derive();
+    std::vector<int> bits;  // per IP, as bit-widths
+    for (int b : d.bits)
+        bits.push_back(costs.bit_widths[static_cast<std::size_t>(b)]);
+    json out = {{"ops", d.op}, {"bits", bits}, {"pf", d.pf}, {"searched", report_json(nais::fpga::evaluate(costs, d, board))}};
+    const auto t = nais::fpga::retune(costs, d, budget, nais::fpga::budget_pf_range(costs, budget));
+    out["retuned"] = t.feasible ? json{{"pf", t.tuned.pf}, {"report", report_json(nais::fpga::evaluate(costs, t.tuned, board))}}
+                                : json{{"infeasible", t.reason}};
+    return out;
+}
+
+template <class Arch, class S>
+json evaluate_fpga(const json& spec, const S& space) {
+    using loss_t = nais::fpga::loss<S, double, Arch>;
+    auto l = build_fpga<Arch>(spec, space, reading::evaluation);
+    const std::size_t n = static_cast<std::size_t>(space.num_blocks()), m = static_cast<std::size_t>(space.num_ops());
+    constexpr bool shared = loss_t::shared;
     try {
         l->evaluate();
     } catch (const nais::invalid_argument& e) {
@@ -84,7 +126,25 @@ json evaluate_fpga(const json& spec, const S& space) {
     return out;
 }
 
+template <class Arch, class S>
+std::unique_ptr<session> fpga_session(const json& spec, const S& space) {
+    return make_session(build_fpga<Arch>(spec, space, reading::session), &fpga_design<nais::fpga::loss<S, double, Arch>>);
+}
+
 }  // namespace
+
+std::unique_ptr<session> session_fpga_recursive(const json& spec, const nais::runtime_space& space) {
+    return fpga_session<nais::fpga::recursive>(spec, space);
+}
+std::unique_ptr<session> session_fpga_pipelined(const json& spec, const nais::runtime_space& space) {
+    return fpga_session<nais::fpga::pipelined>(spec, space);
+}
+std::unique_ptr<session> session_fpga_recursive(const json& spec, const nais::layered_space& space) {
+    return fpga_session<nais::fpga::recursive>(spec, space);
+}
+std::unique_ptr<session> session_fpga_pipelined(const json& spec, const nais::layered_space& space) {
+    return fpga_session<nais::fpga::pipelined>(spec, space);
+}
 
 json evaluate_fpga_recursive(const json& spec, const nais::runtime_space& space) {
     return evaluate_fpga<nais::fpga::recursive>(spec, space);

@@ -109,21 +109,42 @@ static nais::gpu::latency_table read_latency_table(const json& spec, const nais:
 }
 
 template <class S>
-static json evaluate_gpu_any(const json& spec, const S& space, const std::string& base_dir) {
-    using loss_t = nais::gpu::loss<S>;
-    const auto table = read_latency_table(spec, space, base_dir);
-    auto l = std::make_unique<loss_t>(space, table);
+static std::unique_ptr<nais::gpu::loss<S>> build_gpu(const json& spec, const S& space,
+                                                     const nais::gpu::latency_table& table, reading mode) {
+    auto l = std::make_unique<nais::gpu::loss<S>>(space, table);
     const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
-    read_tensor(require_key(spec, "theta", "theta"), "theta", {n, m}, put_2d(l->theta()));
-    read_tensor(require_key(spec, "phi", "phi"), "phi", {q}, put_row(l->phi()));
+    read_variable(spec, "theta", mode, {n, m}, put_2d(l->theta()));
+    read_variable(spec, "phi", mode, {q}, put_row(l->phi()));
     if (const json* g = gumbel_of(spec, "an object {theta, phi}")) {
         read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
         read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", {q}, put_row(l->phi_noise()));
     }
-    read_sampling(spec, l->params());
+    read_sampling(spec, l->params(), mode);
     l->params().alpha = number(require_key(spec, "alpha", "alpha"), "alpha");
+    return l;
+}
+
+/// The derived network and precision, and its exact latency in the table's unit.
+template <class S>
+static json gpu_design(const nais::gpu::loss<S>& l, const S& space, const nais::gpu::latency_table& table) {
+    const nais::gpu::design d = l.derive();
+    return {{"ops", d.ops}, {"bits", space.bit_width(d.bits)}, {"latency", nais::gpu::evaluate(table, d).latency}};
+}
+
+template <class S>
+static std::unique_ptr<session> gpu_session(const json& spec, const S& space, const std::string& base_dir) {
+    auto table = read_latency_table(spec, space, base_dir);
+    auto l = build_gpu(spec, space, table, reading::session);
+    return make_session(std::move(l), [space, table](const nais::gpu::loss<S>& loss, double) {
+        return gpu_design(loss, space, table);
+    });
+}
+
+template <class S>
+static json evaluate_gpu_any(const json& spec, const S& space, const std::string& base_dir) {
+    const auto table = read_latency_table(spec, space, base_dir);
+    auto l = build_gpu(spec, space, table, reading::evaluation);
     evaluate_or_throw(*l);
-    const nais::gpu::design d = l->derive();
     json out;
     out["loss"] = l->value();
     out["perf_loss"] = l->perf_loss();
@@ -131,8 +152,15 @@ static json evaluate_gpu_any(const json& spec, const S& space, const std::string
     out["grad"] = {{"theta", to_json_2d(l->grad_theta())},
                    {"phi", to_json_1d(l->grad_phi().transpose())},
                    {"acc_loss", l->grad_acc_loss()}};
-    out["design"] = {{"ops", d.ops}, {"bits", space.bit_width(d.bits)}, {"latency", nais::gpu::evaluate(table, d).latency}};
+    out["design"] = gpu_design(*l, space, table);
     return out;
+}
+
+std::unique_ptr<session> session_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {
+    return gpu_session(spec, space, base_dir);
+}
+std::unique_ptr<session> session_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir) {
+    return gpu_session(spec, space, base_dir);
 }
 
 json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {

@@ -96,15 +96,14 @@ static nais::objective_mix<double, 2> read_objective(const json& spec) {
 }
 
 template <class Sharing, class S>
-json evaluate_loom(const json& spec, const S& space) {
-    using loss_t = nais::loom::loss<S, double, Sharing>;
-    const auto acc = read_accelerator(spec);
-    auto l = std::make_unique<loss_t>(space, acc);
+std::unique_ptr<nais::loom::loss<S, double, Sharing>> build_loom(const json& spec, const S& space,
+                                                                 const nais::loom::accelerator& acc, reading mode) {
+    auto l = std::make_unique<nais::loom::loss<S, double, Sharing>>(space, acc);
     const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
     const auto phi_shape = loom_phi_shape<Sharing>(n, m, q);
-    read_tensor(require_key(spec, "theta", "theta"), "theta", {n, m}, put_2d(l->theta()));
-    read_tensor(require_key(spec, "phi", "phi"), "phi", phi_shape, put_loom_phi<Sharing>(l->phi_weights(), n));
-    read_tensor(require_key(spec, "phi_act", "phi_act"), "phi_act", phi_shape, put_loom_phi<Sharing>(l->phi_activations(), n));
+    read_variable(spec, "theta", mode, {n, m}, put_2d(l->theta()));
+    read_variable(spec, "phi", mode, phi_shape, put_loom_phi<Sharing>(l->phi_weights(), n));
+    read_variable(spec, "phi_act", mode, phi_shape, put_loom_phi<Sharing>(l->phi_activations(), n));
     if (const json* g = gumbel_of(spec, "an object {theta, phi, phi_act}")) {
         read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
         read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", phi_shape,
@@ -112,11 +111,26 @@ json evaluate_loom(const json& spec, const S& space) {
         read_tensor(require_key(*g, "phi_act", "gumbel.phi_act"), "gumbel.phi_act", phi_shape,
                     put_loom_phi<Sharing>(l->phi_activations_noise(), n));
     }
-    read_sampling(spec, l->params());
+    read_sampling(spec, l->params(), mode);
     l->params().objective = read_objective(spec);
-    evaluate_or_throw(*l);
-    const nais::loom::design d = l->derive();
+    return l;
+}
+
+/// The derived network and precisions, evaluated exactly (cycles, ms, energy).
+template <class Sharing, class S>
+json loom_design(const nais::loom::loss<S, double, Sharing>& l, const S& space, const nais::loom::accelerator& acc) {
+    const nais::loom::design d = l.derive();
     const nais::loom::design_report r = nais::loom::evaluate<Sharing>(space, acc, d);
+    return {{"ops", d.ops},       {"weight_bits", d.weight_bits}, {"activation_bits", d.activation_bits},
+            {"cycles", r.cycles}, {"ms", r.ms},                   {"energy", r.energy}};
+}
+
+template <class Sharing, class S>
+json evaluate_loom(const json& spec, const S& space) {
+    const auto acc = read_accelerator(spec);
+    auto l = build_loom<Sharing>(spec, space, acc, reading::evaluation);
+    const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops());
+    evaluate_or_throw(*l);
     json out;
     out["loss"] = l->value();
     out["perf_loss"] = l->perf_loss();
@@ -128,25 +142,46 @@ json evaluate_loom(const json& spec, const S& space) {
                    {"phi", loom_phi_json<Sharing>(l->grad_phi_weights(), n, m)},
                    {"phi_act", loom_phi_json<Sharing>(l->grad_phi_activations(), n, m)},
                    {"acc_loss", l->grad_acc_loss()}};
-    out["design"] = {{"ops", d.ops},       {"weight_bits", d.weight_bits}, {"activation_bits", d.activation_bits},
-                     {"cycles", r.cycles}, {"ms", r.ms},                   {"energy", r.energy}};
+    out["design"] = loom_design<Sharing>(*l, space, acc);
     return out;
+}
+
+/// Calls f.template operator()<Sharing>() for the spec's "sharing" rule.
+template <class F>
+auto with_loom_sharing(const json& spec, F&& f) {
+    const auto s = spec.find("sharing");
+    const std::string rule = s == spec.end() ? "per-op" : (s->is_string() ? s->get<std::string>() : "");
+    if (rule == "network")
+        return f.template operator()<nais::sharing::network_wide>();
+    if (rule == "per-op")
+        return f.template operator()<nais::sharing::per_op_type>();
+    if (rule == "per-block-op")
+        return f.template operator()<nais::sharing::per_block_op>();
+    fail("sharing", "\"network\", \"per-op\" or \"per-block-op\"", *s);
 }
 
 template <class S>
 json evaluate_loom_any(const json& spec, const S& space) {
-    const auto s = spec.find("sharing");
-    const std::string rule = s == spec.end() ? "per-op" : (s->is_string() ? s->get<std::string>() : "");
-    if (rule == "network")
-        return evaluate_loom<nais::sharing::network_wide>(spec, space);
-    if (rule == "per-op")
-        return evaluate_loom<nais::sharing::per_op_type>(spec, space);
-    if (rule == "per-block-op")
-        return evaluate_loom<nais::sharing::per_block_op>(spec, space);
-    fail("sharing", "\"network\", \"per-op\" or \"per-block-op\"", *s);
+    return with_loom_sharing(spec, [&]<class Sharing>() { return evaluate_loom<Sharing>(spec, space); });
+}
+template <class S>
+std::unique_ptr<session> session_loom_any(const json& spec, const S& space) {
+    return with_loom_sharing(spec, [&]<class Sharing>() -> std::unique_ptr<session> {
+        const auto acc = read_accelerator(spec);
+        return make_session(
+            build_loom<Sharing>(spec, space, acc, reading::session),
+            [space, acc](const nais::loom::loss<S, double, Sharing>& l, double) { return loom_design<Sharing>(l, space, acc); },
+            {"phi", "phi_act"});
+    });
 }
 
 json evaluate_loom_spec(const json& spec, const nais::runtime_space& space) { return evaluate_loom_any(spec, space); }
 json evaluate_loom_spec(const json& spec, const nais::layered_space& space) { return evaluate_loom_any(spec, space); }
+std::unique_ptr<session> session_loom(const json& spec, const nais::runtime_space& space) {
+    return session_loom_any(spec, space);
+}
+std::unique_ptr<session> session_loom(const json& spec, const nais::layered_space& space) {
+    return session_loom_any(spec, space);
+}
 
 }  // namespace nais_eval::detail

@@ -3,6 +3,8 @@
 #pragma once
 #include <nais/nais.hpp>
 
+#include "session.hpp"
+
 #include <json_io.hpp>
 #include <nais_net/space_json.hpp>
 #include <nlohmann/json.hpp>
@@ -114,16 +116,37 @@ inline json to_json_1d(const auto& a) {
     return out;
 }
 
-/// Reads the Gumbel-softmax keys shared by every device: tau, optional hard.
+/// Whether a spec is read for one evaluation (every variable and acc_loss required) or to build
+/// a session (variables and acc_loss optional: the caller sets them before each evaluation).
+enum class reading { evaluation, session };
+
+/// The value of a variable's key: required for an evaluation, optional (nullptr) for a session.
+inline const json* variable_key(const json& spec, const char* key, reading mode) {
+    if (mode == reading::evaluation)
+        return &require_key(spec, key, key);
+    const auto it = spec.find(key);
+    return it == spec.end() ? nullptr : &*it;
+}
+
+/// Reads variable `key` of the given shape into put(...) when the spec has it (see variable_key).
+template <class Put>
+void read_variable(const json& spec, const char* key, reading mode, const std::vector<std::size_t>& shape, Put&& put) {
+    if (const json* v = variable_key(spec, key, mode))
+        read_tensor(*v, key, shape, std::forward<Put>(put));
+}
+
+/// Reads the Gumbel-softmax keys shared by every device: tau, optional hard, acc_loss (optional
+/// for a session).
 template <class Params>
-void read_sampling(const json& spec, Params& p) {
+void read_sampling(const json& spec, Params& p, reading mode = reading::evaluation) {
     p.tau = number(require_key(spec, "tau", "tau"), "tau");
     if (const auto h = spec.find("hard"); h != spec.end()) {
         if (!h->is_boolean())
             fail("hard", "true or false", *h);
         p.hard = h->get<bool>();
     }
-    p.acc_loss = number(require_key(spec, "acc_loss", "acc_loss"), "acc_loss");
+    if (const json* a = variable_key(spec, "acc_loss", mode))
+        p.acc_loss = number(*a, "acc_loss");
 }
 
 /// The optional "gumbel" object, or null.
@@ -162,6 +185,16 @@ json evaluate_fpga_recursive(const json& spec, const nais::layered_space& space)
 json evaluate_fpga_pipelined(const json& spec, const nais::layered_space& space);
 json evaluate_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir);
 json evaluate_loom_spec(const json& spec, const nais::layered_space& space);
+/// The same devices as sessions: the loss built once from the spec (variables and acc_loss
+/// optional), to be evaluated many times (session.hpp; the Python module).
+std::unique_ptr<session> session_fpga_recursive(const json& spec, const nais::runtime_space& space);
+std::unique_ptr<session> session_fpga_pipelined(const json& spec, const nais::runtime_space& space);
+std::unique_ptr<session> session_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir);
+std::unique_ptr<session> session_loom(const json& spec, const nais::runtime_space& space);
+std::unique_ptr<session> session_fpga_recursive(const json& spec, const nais::layered_space& space);
+std::unique_ptr<session> session_fpga_pipelined(const json& spec, const nais::layered_space& space);
+std::unique_ptr<session> session_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir);
+std::unique_ptr<session> session_loom(const json& spec, const nais::layered_space& space);
 /// HotNAS's tiled FPGA template on a network (eval_tiled.cpp).
 json evaluate_tiled(const json& spec, const std::string& base_dir);
 
@@ -218,32 +251,70 @@ inline nais::layered_space read_layered_space_key(const json& spec, const std::s
 
 }  // namespace detail
 
+namespace detail {
+
+/// Calls on(space) with the spec's space: a space or network of real layers ("space") or MBConv
+/// blocks, ops and bits.
+template <class F>
+auto with_space(const json& spec, const std::string& base_dir, F&& on) {
+    if (spec.contains("space"))
+        return on(read_layered_space_key(spec, base_dir));
+    return on(read_space(spec));
+}
+
+/// The spec's "device" (checked), for the devices with a composed loss (and "fpga-tiled" when
+/// `tiled` is true).
+inline std::string loss_device(const json& spec, bool tiled) {
+    if (!spec.is_object())
+        throw spec_error("the spec must be a JSON object, got " + type_name(spec));
+    const json& device = require_key(spec, "device", "device");
+    const char* expected = tiled ? "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\", \"loom\" or \"fpga-tiled\""
+                                 : "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\" or \"loom\"";
+    if (!device.is_string())
+        fail("device", expected, device);
+    const std::string d = device.get<std::string>();
+    if (d == "fpga-tiled" && tiled)
+        return d;
+    if (d != "fpga-recursive" && d != "fpga-pipelined" && d != "gpu" && d != "loom")
+        fail("device", expected, device);
+    return d;
+}
+
+}  // namespace detail
+
 /// Evaluates a spec (see README: nais-eval) and returns the output document.
 /// `base_dir` resolves a relative "latency_table" path (the spec file's directory; empty: the
 /// working directory).
 inline json evaluate_spec(const json& spec, const std::string& base_dir = "") {
-    if (!spec.is_object())
-        throw spec_error("the spec must be a JSON object, got " + detail::type_name(spec));
-    const json& device = detail::require_key(spec, "device", "device");
-    const char* expected = "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\", \"loom\" or \"fpga-tiled\"";
-    if (!device.is_string())
-        detail::fail("device", expected, device);
-    const std::string d = device.get<std::string>();
+    const std::string d = detail::loss_device(spec, true);
     if (d == "fpga-tiled")
         return detail::evaluate_tiled(spec, base_dir);
-    if (d != "fpga-recursive" && d != "fpga-pipelined" && d != "gpu" && d != "loom")
-        detail::fail("device", expected, device);
-    const auto on = [&](const auto& space) {
+    return detail::with_space(spec, base_dir, [&](const auto& space) {
         if (d == "gpu")
             return detail::evaluate_gpu(spec, space, base_dir);
         if (d == "loom")
             return detail::evaluate_loom_spec(spec, space);
         return d == "fpga-recursive" ? detail::evaluate_fpga_recursive(spec, space)
                                      : detail::evaluate_fpga_pipelined(spec, space);
-    };
-    if (spec.contains("space"))  // a space or network of real layers
-        return on(detail::read_layered_space_key(spec, base_dir));
-    return on(detail::read_space(spec));  // MBConv blocks, ops and bits
+    });
+}
+
+/// Builds a session from a spec: nais-eval's keys, with the variables and acc_loss optional
+/// (set them on the session before each evaluation). The devices with a composed loss only.
+inline std::unique_ptr<session> open_session(const json& spec, const std::string& base_dir = "") {
+    const std::string d = detail::loss_device(spec, false);
+    try {
+        return detail::with_space(spec, base_dir, [&](const auto& space) {
+            if (d == "gpu")
+                return detail::session_gpu(spec, space, base_dir);
+            if (d == "loom")
+                return detail::session_loom(spec, space);
+            return d == "fpga-recursive" ? detail::session_fpga_recursive(spec, space)
+                                         : detail::session_fpga_pipelined(spec, space);
+        });
+    } catch (const nais::invalid_argument& e) {
+        throw spec_error(e.what());
+    }
 }
 
 /// Parses text and evaluates it; malformed JSON becomes a spec_error too, naming the key whose

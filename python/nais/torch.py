@@ -1,0 +1,190 @@
+"""The torch bridge: nais's loss as a torch.nn.Module whose backward is nais's hand-written one.
+
+    loss = nais.torch.HardwareLoss(spec)               # spec: nais-eval's keys (device, space,
+    out = loss(theta, phi, pf, acc_loss=acc)           #   tau, alpha, beta, C, res_ub, ...)
+    out["loss"].backward()                             # d/d theta, phi, pf and acc (Eq. 1)
+
+Only out["loss"] carries a gradient; "perf_loss", "res", "penalty" and "perf_blocks" are
+returned detached (use expected_cost for a differentiable hardware term alone).
+"""
+import math
+
+import numpy as np
+import torch
+
+from ._nais import Session
+
+__all__ = ["HardwareLoss", "expected_cost"]
+
+
+def _as_numpy(t):
+    return t.detach().to(device="cpu", dtype=torch.float64).contiguous().numpy()
+
+
+class _Function(torch.autograd.Function):
+    """inputs: (loss module, acc_loss tensor or None, *variables in the session's order);
+    outputs: (loss, perf_loss, res, penalty, perf_blocks)."""
+
+    @staticmethod
+    def forward(ctx, module, acc_loss, *variables):
+        s = module.session
+        for (name, _, _), v in zip(module.variables, variables):
+            s.set_variable(name, _as_numpy(v))
+        if acc_loss is not None:
+            s.set_parameter("acc_loss", float(acc_loss.detach().cpu()))
+        r = s.evaluate()
+        ref = variables[0]
+        grads = [torch.from_numpy(s.gradient(name)).to(device=v.device, dtype=v.dtype)
+                 for (name, _, _), v in zip(module.variables, variables)]
+        ctx.grads = grads
+        ctx.acc = None if acc_loss is None else (acc_loss.dtype, acc_loss.device, acc_loss.shape)
+        ctx.grad_acc = r["grad_acc_loss"]
+        as_t = lambda x: torch.tensor(x, dtype=ref.dtype, device=ref.device)  # noqa: E731
+        blocks = torch.from_numpy(r["perf_blocks"]).to(device=ref.device, dtype=ref.dtype)
+        outs = (as_t(r["loss"]), as_t(r["perf_loss"]), as_t(r["res"]), as_t(r["penalty"]), blocks)
+        ctx.mark_non_differentiable(*outs[1:])
+        return outs
+
+    @staticmethod
+    def backward(ctx, g_loss, *_):
+        grads = [g_loss * g for g in ctx.grads]
+        g_acc = None
+        if ctx.acc is not None:
+            dtype, device, shape = ctx.acc
+            g_acc = (g_loss * ctx.grad_acc).to(dtype=dtype, device=device).reshape(shape)
+        return (None, g_acc, *grads)
+
+
+class HardwareLoss(torch.nn.Module):
+    """EDD Eq. 1, L = Acc_loss * Perf_loss + beta * C^(RES - RES_ub), for one device and space.
+
+    spec: nais-eval's keys for a device with a composed loss ("fpga-recursive",
+    "fpga-pipelined", "gpu", "loom"), e.g. {"device", "blocks"/"ops"/"bits" or "space", "tau",
+    "alpha", "beta", "C", "res_ub", "latency_table", ...}; the variables and acc_loss may be
+    left out. forward(theta, phi, pf=None, acc_loss=None, noise=None, **extra) takes tensors
+    shaped as in the spec (theta N x M; phi, pf and extra variables such as Loom's phi_act as
+    nais-eval reads them); `noise` a dict of Gumbel noise per sampled variable (default: the
+    spec's "gumbel" entry, else zero noise). acc_loss may be a tensor of the user's graph:
+    dL/dAcc_loss = Perf_loss flows into it (Eq. 1's product rule). Float32 or float64; tensors
+    on another device are copied to the CPU and their gradients come back on their device."""
+
+    def __init__(self, spec, base_dir=""):
+        super().__init__()
+        self.session = Session(spec, base_dir)
+        self.variables = self.session.variables  # [(name, shape, sampled)]
+        self.default_noise = {name: self.session.noise(name) for name, _, sampled in self.variables if sampled}
+
+    @property
+    def names(self):
+        return [name for name, _, _ in self.variables]
+
+    def forward(self, theta, phi=None, pf=None, acc_loss=None, noise=None, **extra):
+        given = dict(extra)
+        given["theta"] = theta
+        if phi is not None:
+            given["phi"] = phi
+        if pf is not None:
+            given["pf"] = pf
+        unknown = sorted(set(given) - set(self.names))
+        if unknown:
+            raise TypeError(f"HardwareLoss: unknown variable(s) {unknown}; this device's variables are {self.names}")
+        missing = [n for n in self.names if n not in given]
+        if missing:
+            raise TypeError(f"HardwareLoss: missing variable(s) {missing}")
+        noise = dict(noise or {})
+        for name, _, sampled in self.variables:
+            if sampled:
+                n = noise.pop(name, None)
+                self.session.set_noise(name, self.default_noise[name] if n is None else _as_numpy(n))
+        if noise:
+            raise TypeError(f"HardwareLoss: noise for {sorted(noise)}, which are not sampled variables")
+        if acc_loss is not None and not torch.is_tensor(acc_loss):
+            acc_loss = torch.tensor(float(acc_loss), dtype=theta.dtype)
+        loss, perf, res, penalty, blocks = _Function.apply(self, acc_loss, *[given[n] for n in self.names])
+        return {"loss": loss, "perf_loss": perf, "res": res, "penalty": penalty, "perf_blocks": blocks}
+
+    def _cost_and_gradients(self, arrays):
+        """(result, [d perf_loss / d inputs, d RES / d inputs]) at probabilities / values `arrays`."""
+        s = self.session
+        saved = {k: s.parameter(k) for k in ("tau", "hard", "acc_loss", "beta", "C", "res_ub")}
+        try:
+            s.set_parameter("tau", 1.0)
+            s.set_parameter("hard", 0.0)
+            for (name, shape, sampled), a in zip(self.variables, arrays):
+                if sampled:
+                    if np.any(a < 0) or not np.allclose(a.sum(axis=-1), 1.0, atol=1e-9):
+                        raise ValueError(f"expected_cost: '{name}' must hold probabilities (>= 0, rows summing to 1)")
+                    s.set_variable(name, np.log(np.maximum(a, 1e-300)))
+                    s.set_noise(name, np.zeros(shape))
+                else:
+                    s.set_variable(name, a)
+            # Perf_loss alone: L = 1 * Perf_loss + 0 * penalty
+            s.set_parameter("acc_loss", 1.0)
+            if s.has_resources:
+                s.set_parameter("beta", 0.0)
+            r = s.evaluate()
+            grads = [[self._input_gradient(name, sampled) for name, _, sampled in self.variables]]
+            if s.has_resources:
+                # RES alone: beta = 1, C = e, RES_ub = RES gives a penalty e^0 = 1 whose gradient is dRES
+                s.set_parameter("acc_loss", 0.0)
+                s.set_parameter("beta", 1.0)
+                s.set_parameter("C", math.e)
+                s.set_parameter("res_ub", r["res"])
+                s.evaluate()
+                grads.append([self._input_gradient(name, sampled) for name, _, sampled in self.variables])
+            return r, grads
+        finally:
+            for k, v in saved.items():
+                s.set_parameter(k, v)
+
+
+    def _input_gradient(self, name, sampled):
+        return self.session.grad_probabilities(name) if sampled else self.session.gradient(name)
+
+
+class _ExpectedCost(torch.autograd.Function):
+    """The hardware term at given probabilities: Perf_loss (and RES where the device has one),
+    each with its exact gradient (see expected_cost)."""
+
+    @staticmethod
+    def forward(ctx, module, *tensors):
+        s = module.session
+        r, grads = module._cost_and_gradients([_as_numpy(t) for t in tensors])
+        ref = tensors[0]
+        ctx.grads = [[torch.from_numpy(g).to(device=t.device, dtype=t.dtype) for g, t in zip(gs, tensors)]
+                     for gs in grads]
+        outs = [torch.tensor(r["perf_loss"], dtype=ref.dtype, device=ref.device)]
+        if s.has_resources:
+            outs.append(torch.tensor(r["res"], dtype=ref.dtype, device=ref.device))
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *g_outs):
+        total = None
+        for g_out, gs in zip(g_outs, ctx.grads):
+            term = [g_out * g for g in gs]
+            total = term if total is None else [a + b for a, b in zip(total, term)]
+        return (None, *total)
+
+
+def expected_cost(module, probabilities, **continuous):
+    """The hardware term alone from probabilities the user already sampled (what ProxylessNAS,
+    FBNet and TF-NAS pass): `probabilities` maps each sampled variable ("theta" N x M, "phi",
+    ...) to rows on the simplex, `continuous` gives the device's continuous variables (pf).
+    Returns {"perf_loss": alpha * E[performance] (EDD Eq. 2-7), "res": E[RES] (devices with a
+    resource term)}, both differentiable in every input.
+
+    How: a softmax of log p at tau = 1 with zero noise returns p, so the loss's own program
+    evaluates the expectations at p, and its adjoint at the sampled probabilities is d/dp.
+    Zero probabilities enter as log(1e-300) (weight < 1e-300, flushed to 0 by the softmax)."""
+    if not isinstance(module, HardwareLoss):
+        module = HardwareLoss(module)
+    names = module.names
+    given = dict(probabilities)
+    given.update(continuous)
+    if sorted(given) != sorted(names):
+        raise TypeError(f"expected_cost: give exactly {names}, got {sorted(given)}")
+    for name, _, _ in module.variables:
+        if not torch.is_tensor(given[name]):
+            given[name] = torch.as_tensor(given[name], dtype=torch.float64)
+    return dict(zip(["perf_loss", "res"], _ExpectedCost.apply(module, *[given[n] for n in names])))

@@ -1,0 +1,242 @@
+// nais's Python extension (nais._nais): nais-eval's spec reader and its sessions, with specs as
+// Python dicts and arrays as NumPy arrays (no JSON text, no process, no libtorch link). The
+// pure-Python package `nais` (python/nais/) wraps it: nais.evaluate, nais.Session and the torch
+// bridge nais.torch.
+#include <nais_eval/eval_spec.hpp>
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace py = pybind11;
+using nais_json::json;
+using nais_json::spec_error;
+
+namespace {
+
+/// A Python value (dict, list, tuple, str, bool, int, float, None, or an object with .tolist()
+/// such as a NumPy array or a torch tensor) as JSON; `key` names it in messages.
+json to_json(py::handle v, const std::string& key, int depth) {
+    if (depth > nais_json::max_depth)
+        throw spec_error("key '" + key + "': nested deeper than " + std::to_string(nais_json::max_depth) +
+                         " levels (the limit of every nais reader; a list that contains itself?)");
+    if (v.is_none())
+        return nullptr;
+    if (py::isinstance<py::bool_>(v))
+        return v.cast<bool>();
+    if (py::isinstance<py::int_>(v)) {
+        try {
+            return v.cast<std::int64_t>();
+        } catch (const py::cast_error&) {
+            throw spec_error("key '" + key + "': the integer " + py::str(v).cast<std::string>().substr(0, 40) +
+                             " does not fit in 64 bits");
+        }
+    }
+    if (py::isinstance<py::float_>(v))
+        return v.cast<double>();  // NaN and infinities are refused by the reader, naming the key
+    if (py::isinstance<py::str>(v))
+        return v.cast<std::string>();
+    if (py::isinstance<py::dict>(v)) {
+        json out = json::object();
+        for (const auto& [k, x] : v.cast<py::dict>()) {
+            if (!py::isinstance<py::str>(k))
+                throw spec_error("key '" + key + "': dict keys must be strings, got " +
+                                 py::repr(k).cast<std::string>().substr(0, 40));
+            const std::string name = k.cast<std::string>();
+            out[name] = to_json(x, key.empty() ? name : key + "." + name, depth + 1);
+        }
+        return out;
+    }
+    if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
+        json out = json::array();
+        std::size_t i = 0;
+        for (const auto& x : v)
+            out.push_back(to_json(x, key + "[" + std::to_string(i++) + "]", depth + 1));
+        return out;
+    }
+    if (py::hasattr(v, "tolist"))  // NumPy arrays and scalars, torch tensors
+        return to_json(v.attr("tolist")(), key, depth);
+    if (py::hasattr(v, "__fspath__"))  // pathlib paths
+        return py::str(v.attr("__fspath__")()).cast<std::string>();
+    throw spec_error("key '" + (key.empty() ? std::string("spec") : key) + "': cannot read a Python " +
+                     py::str(py::type::handle_of(v).attr("__name__")).cast<std::string>() + " as JSON");
+}
+
+py::object to_python(const json& j) {
+    switch (j.type()) {
+    case json::value_t::null:
+        return py::none();
+    case json::value_t::boolean:
+        return py::bool_(j.get<bool>());
+    case json::value_t::number_integer:
+        return py::int_(j.get<std::int64_t>());
+    case json::value_t::number_unsigned:
+        return py::int_(j.get<std::uint64_t>());
+    case json::value_t::number_float:
+        return py::float_(j.get<double>());
+    case json::value_t::string:
+        return py::str(j.get<std::string>());
+    case json::value_t::array: {
+        py::list out;
+        for (const auto& x : j)
+            out.append(to_python(x));
+        return out;
+    }
+    case json::value_t::object: {
+        py::dict out;
+        for (auto it = j.begin(); it != j.end(); ++it)
+            out[py::str(it.key())] = to_python(it.value());
+        return out;
+    }
+    default:
+        return py::none();
+    }
+}
+
+json spec_of(py::handle spec) {
+    if (!py::isinstance<py::dict>(spec))
+        throw spec_error("the spec must be a dict, got a Python " +
+                         py::str(py::type::handle_of(spec).attr("__name__")).cast<std::string>());
+    return to_json(spec, "", 0);
+}
+
+/// A directory given as str or path-like (os.fspath).
+std::string directory_of(py::handle d) {
+    if (d.is_none())
+        return "";
+    return py::module_::import("os").attr("fspath")(d).cast<std::string>();
+}
+
+using array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+/// A composed loss built once from a spec (nais_eval::session), with NumPy arrays in and out.
+class py_session {
+public:
+    py_session(py::handle spec, py::handle base_dir)
+        : s_(nais_eval::open_session(spec_of(spec), directory_of(base_dir))) {}
+
+    py::list variables() const {
+        py::list out;
+        for (const auto& v : s_->variables())
+            out.append(py::make_tuple(v.name, py::tuple(py::cast(v.shape)), v.sampled));
+        return out;
+    }
+    std::size_t index(const std::string& name) const {
+        const auto& vs = s_->variables();
+        for (std::size_t k = 0; k < vs.size(); ++k)
+            if (vs[k].name == name)
+                return k;
+        std::string known;
+        for (const auto& v : vs)
+            known += (known.empty() ? "" : ", ") + v.name;
+        throw spec_error("variable '" + name + "': this device's variables are " + known);
+    }
+    void set_variable(const std::string& name, const array& a) {
+        const std::size_t k = index(name);
+        check(k, a, "");
+        s_->set_variable(k, a.data());
+    }
+    void set_noise(const std::string& name, const array& a) {
+        const std::size_t k = index(name);
+        if (!s_->variables()[k].sampled)
+            throw spec_error("noise '" + name + "': a continuous variable has no Gumbel noise");
+        check(k, a, "noise ");
+        s_->set_noise(k, a.data());
+    }
+    array get(const std::string& name, void (nais_eval::session::*f)(std::size_t, double*) const) const {
+        const std::size_t k = index(name);
+        array out(s_->variables()[k].shape);
+        (s_.get()->*f)(k, out.mutable_data());
+        return out;
+    }
+    void set_parameter(const std::string& name, double v) { s_->set_parameter(name, v); }
+    double parameter(const std::string& name) const { return s_->parameter(name); }
+    py::dict evaluate() {
+        nais_eval::session_result r;
+        {
+            py::gil_scoped_release release;
+            r = s_->evaluate();
+        }
+        py::dict out;
+        out["loss"] = r.loss;
+        out["perf_loss"] = r.perf_loss;
+        out["res"] = r.res;
+        out["penalty"] = r.penalty;
+        out["grad_acc_loss"] = r.grad_acc_loss;
+        array blocks(static_cast<py::ssize_t>(r.perf_blocks.size()));
+        std::copy(r.perf_blocks.begin(), r.perf_blocks.end(), blocks.mutable_data());
+        out["perf_blocks"] = blocks;
+        return out;
+    }
+    bool has_resources() const { return s_->has_resources(); }
+    std::vector<int> derived_ops() const { return s_->derived_ops(); }
+    py::object design(double clock_mhz) const { return to_python(s_->design(clock_mhz)); }
+
+private:
+    void check(std::size_t k, const array& a, const char* what) const {
+        const auto& v = s_->variables()[k];
+        bool ok = a.ndim() == static_cast<py::ssize_t>(v.shape.size());
+        for (std::size_t d = 0; ok && d < v.shape.size(); ++d)
+            ok = a.shape(static_cast<py::ssize_t>(d)) == static_cast<py::ssize_t>(v.shape[d]);
+        if (!ok) {
+            std::string want, got;
+            for (auto n : v.shape)
+                want += (want.empty() ? "" : ", ") + std::to_string(n);
+            for (py::ssize_t d = 0; d < a.ndim(); ++d)
+                got += (got.empty() ? "" : ", ") + std::to_string(a.shape(d));
+            throw spec_error(std::string(what) + "'" + v.name + "': expected shape (" + want + "), got (" + got + ")");
+        }
+    }
+    std::unique_ptr<nais_eval::session> s_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_nais, m) {
+    m.doc() = "nais: the EDD co-search loss and its exact gradients (C++ extension; use the nais package)";
+    static py::exception<spec_error> spec_exc(m, "SpecError", PyExc_ValueError);
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p)
+                std::rethrow_exception(p);
+        } catch (const spec_error& e) {
+            spec_exc(e.what());
+        } catch (const nais::invalid_argument& e) {  // the library's refusal of a value
+            spec_exc(e.what());
+        }
+    });
+    m.def(
+        "evaluate",
+        [](py::handle spec, py::handle base_dir) {
+            return to_python(nais_eval::evaluate_spec(spec_of(spec), directory_of(base_dir)));
+        },
+        py::arg("spec"), py::arg("base_dir") = py::none(),
+        "nais-eval in-process: the spec as a dict, the output document as a dict");
+    py::class_<py_session>(m, "Session")
+        .def(py::init<py::handle, py::handle>(), py::arg("spec"), py::arg("base_dir") = py::none())
+        .def_property_readonly("variables", &py_session::variables,
+                               "[(name, shape, sampled)]: theta first, then the device's groups")
+        .def_property_readonly("has_resources", &py_session::has_resources)
+        .def("set_variable", &py_session::set_variable)
+        .def("set_noise", &py_session::set_noise)
+        .def("variable", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_variable); })
+        .def("noise", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_noise); })
+        .def("gradient", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_gradient); })
+        .def("probabilities",
+             [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_probabilities); })
+        .def("grad_probabilities",
+             [](const py_session& s, const std::string& n) {
+                 return s.get(n, &nais_eval::session::get_grad_probabilities);
+             })
+        .def("set_parameter", &py_session::set_parameter)
+        .def("parameter", &py_session::parameter)
+        .def("evaluate", &py_session::evaluate)
+        .def("derived_ops", &py_session::derived_ops)
+        .def("design", &py_session::design, py::arg("clock_mhz") = 200.0,
+             "the derived design, evaluated exactly (FPGA: and its pf re-tuned exactly under res_ub)");
+}

@@ -1,0 +1,156 @@
+"""nais.torch: HardwareLoss's gradients (nais's hand-written backward) against torch's
+gradcheck for every device model, against a plain PyTorch implementation of the same loss, and
+expected_cost against finite differences on the simplex."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import nais
+import nais.torch as nt
+from conftest import CLI, load_spec
+from plain_fpga import fpga_terms, plain_torch_fpga
+
+VARIABLE_KEYS = ("theta", "phi", "pf", "phi_act", "acc_loss", "gumbel")
+
+
+def bare(name, **changes):
+    """A tests/cli spec without its variables (HardwareLoss takes them as tensors), soft sampling
+    (straight-through sampling's forward is piecewise constant: not a gradcheck subject)."""
+    spec = {k: v for k, v in load_spec(name).items() if k not in VARIABLE_KEYS}
+    spec["hard"] = False
+    spec.update(changes)
+    return spec
+
+
+DEVICES = {
+    "fpga-recursive": bare("recursive.json"),
+    "fpga-pipelined": bare("pipelined.json"),
+    "fpga-pipelined-smooth": bare("pipelined.json", lse_smoothness=20000.0),
+    "gpu": bare("gpu.json"),
+    "loom-per-op": bare("loom.json"),
+    "loom-network": bare("loom.json", sharing="network"),
+    "loom-per-block-op": bare("loom.json", sharing="per-block-op"),
+    "fpga-recursive-layered": bare("space_fpga_recursive.json"),
+    # latency x energy of real layers is ~1e15: weighted to order 1 so central differences resolve it
+    "loom-layered": bare("space_loom.json", objective={"mode": "weighted_sum", "weights": [1e-6, 1e-9]}),
+}
+
+
+def random_inputs(module, seed, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    values, noise = {}, {}
+    for name, shape, sampled in module.variables:
+        if sampled:
+            values[name] = torch.randn(shape, generator=g, dtype=dtype)
+            noise[name] = -torch.log(-torch.log(torch.rand(shape, generator=g, dtype=dtype).clamp_min(1e-12)))
+        else:  # parallel factors around 3 (8 lanes)
+            values[name] = 3 + torch.rand(shape, generator=g, dtype=dtype)
+    return values, noise
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_gradcheck_every_device(device):
+    module = nt.HardwareLoss(DEVICES[device], CLI)
+    for seed in range(3):
+        values, noise = random_inputs(module, seed)
+        names = module.names
+        acc = torch.tensor(1.3, dtype=torch.float64)
+
+        def f(acc_loss, *xs):
+            return module(**dict(zip(names, xs)), acc_loss=acc_loss, noise=noise)["loss"]
+
+        inputs = [acc.requires_grad_()] + [values[n].requires_grad_() for n in names]
+        assert torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+
+
+def test_acc_loss_product_rule_flows_into_the_users_graph():
+    module = nt.HardwareLoss(DEVICES["fpga-recursive"])
+    values, noise = random_inputs(module, 7)
+    w = torch.tensor([0.4, -0.2], dtype=torch.float64, requires_grad=True)
+    acc = (w**2).sum() + 1.0  # a stand-in for a supernet's validation loss
+    out = module(**values, acc_loss=acc, noise=noise)
+    out["loss"].backward()
+    assert torch.allclose(w.grad, out["perf_loss"] * 2 * w.detach(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("device", ["fpga-recursive", "fpga-pipelined", "fpga-pipelined-smooth"])
+def test_matches_plain_pytorch(device):
+    spec = DEVICES[device]
+    module = nt.HardwareLoss(spec)
+    for seed in range(5):
+        values, noise = random_inputs(module, seed)
+        ours = {k: v.clone().requires_grad_() for k, v in values.items()}
+        theirs = {k: v.clone().requires_grad_() for k, v in values.items()}
+        acc_a = torch.tensor(0.9, dtype=torch.float64, requires_grad=True)
+        acc_b = torch.tensor(0.9, dtype=torch.float64, requires_grad=True)
+        a = module(**ours, acc_loss=acc_a, noise=noise)
+        b = plain_torch_fpga(spec, theirs["theta"], theirs["phi"], theirs["pf"], acc_b, noise)
+        for key in ("loss", "perf_loss", "res", "perf_blocks"):
+            assert torch.allclose(a[key], b[key], rtol=1e-10, atol=0), key
+        a["loss"].backward()
+        b["loss"].backward()
+        for k in ours:
+            assert torch.allclose(ours[k].grad, theirs[k].grad, rtol=1e-9, atol=1e-14), k
+        assert torch.allclose(acc_a.grad, acc_b.grad, rtol=1e-12)
+
+
+def test_float32_and_default_noise():
+    spec = load_spec("recursive.json")  # with its variables and its "gumbel" noise
+    module = nt.HardwareLoss(spec)
+    want = nais.evaluate(spec)
+    t = {k: torch.tensor(spec[k], dtype=torch.float32, requires_grad=True) for k in ("theta", "phi", "pf")}
+    out = module(**t, acc_loss=spec["acc_loss"])  # noise: the spec's gumbel entry
+    assert out["loss"].dtype == torch.float32
+    assert math.isclose(out["loss"].item(), want["loss"], rel_tol=1e-6)
+    out["loss"].backward()
+    for k in t:
+        assert t[k].grad.dtype == torch.float32
+        assert np.allclose(t[k].grad.numpy(), np.array(want["grad"][k]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("device", ["fpga-recursive", "fpga-pipelined-smooth"])
+def test_expected_cost_matches_plain_pytorch(device):
+    spec = DEVICES[device]
+    module = nt.HardwareLoss(spec)
+    for seed in range(3):
+        values, _ = random_inputs(module, seed)
+        probs = {k: torch.softmax(values[k], -1) for k in ("theta", "phi")}
+        ours = {k: v.clone().requires_grad_() for k, v in probs.items()}
+        theirs = {k: v.clone().requires_grad_() for k, v in probs.items()}
+        pf_a, pf_b = values["pf"].clone().requires_grad_(), values["pf"].clone().requires_grad_()
+        for out in ("perf_loss", "res"):
+            cost = nt.expected_cost(module, ours, pf=pf_a)
+            perf, res = fpga_terms(spec, theirs["theta"], theirs["phi"], pf_b)[:2]
+            ref = {"perf_loss": perf, "res": res}
+            assert torch.allclose(cost[out], ref[out], rtol=1e-12), out
+            cost[out].backward()
+            ref[out].backward()
+            for k in ours:  # d/dp with p free (the partial derivative ProxylessNAS-style code chains into)
+                assert torch.allclose(ours[k].grad, theirs[k].grad, rtol=1e-9, atol=1e-15), (out, k)
+                ours[k].grad, theirs[k].grad = None, None
+            assert torch.allclose(pf_a.grad, pf_b.grad, rtol=1e-9), out
+            pf_a.grad, pf_b.grad = None, None
+    # the session's own settings are left as they were
+    assert module.session.parameter("tau") == spec["tau"]
+    assert module.session.parameter("beta") == spec["beta"]
+
+
+def test_refusals():
+    module = nt.HardwareLoss(DEVICES["fpga-recursive"])
+    values, _ = random_inputs(module, 0)
+    with pytest.raises(nais.SpecError, match=r"'phi': expected shape \(2, 3\), got \(3, 2\)"):
+        module(values["theta"], values["phi"].T, values["pf"])
+    with pytest.raises(TypeError, match="unknown variable"):
+        module(**values, phi_act=values["phi"])
+    with pytest.raises(TypeError, match=r"missing variable\(s\) \['pf'\]"):
+        module(values["theta"], values["phi"])
+    with pytest.raises(nais.SpecError, match="pf"):
+        module(values["theta"], values["phi"], torch.full((2,), 1e6, dtype=torch.float64))
+    with pytest.raises(nais.SpecError, match="theta"):
+        module(torch.full((2, 2), math.nan, dtype=torch.float64), values["phi"], values["pf"])
+    with pytest.raises(nais.SpecError, match="key 'device'"):
+        nt.HardwareLoss({"device": "fpga-tiled"})
+    with pytest.raises(ValueError, match="probabilities"):
+        nt.expected_cost(module, {"theta": values["theta"], "phi": torch.softmax(values["phi"], 1)}, pf=values["pf"])
