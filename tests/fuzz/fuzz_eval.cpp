@@ -1,5 +1,7 @@
 // nais-eval's reader and evaluation on arbitrary text: every device, MBConv spaces and spaces or
-// networks of real layers (inline; files named in a spec resolve against tests/cli); and
+// networks of real layers (inline; files named in a spec resolve against tests/cli); the same
+// text read as a session (the Python module's reader: variables optional), evaluated, its
+// gradients and its derived design's report; and
 // nais-hotnas's reader on the same text (its searches take seconds on real networks, so the
 // harness reads the job and builds its workloads without running them).
 #include "check.hpp"
@@ -12,6 +14,20 @@ NAIS_FUZZ_JSON_MUTATOR
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     nais_fuzz::run_reader([&] { nais_fuzz::require_finite(nais_eval::evaluate_text(text, NAIS_FUZZ_CLI_DIR)); });
+    nais_fuzz::run_reader([&] {
+        const auto s = nais_eval::open_session(nais_json::parse(text), NAIS_FUZZ_CLI_DIR);
+        const nais_eval::session_result r = s->evaluate();
+        nais_fuzz::require_finite(nlohmann::json{r.loss, r.perf_loss, r.res, r.penalty, r.grad_acc_loss, r.perf_blocks});
+        for (std::size_t k = 0; k < s->variables().size(); ++k) {
+            std::size_t n = 1;
+            for (auto d : s->variables()[k].shape)
+                n *= d;
+            std::vector<double> g(n);
+            s->get_gradient(k, g.data());
+            nais_fuzz::require_finite(nlohmann::json(g));
+        }
+        nais_fuzz::require_finite(s->design(200));
+    });
     nais_fuzz::run_reader([&] {
         const nais_eval::hotnas_job job = nais_eval::read_hotnas_text(text, NAIS_FUZZ_CLI_DIR);
         (void)job.setting.workloads();
