@@ -84,3 +84,38 @@ def test_readme_python_example_runs(capsys):
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert "'pf'" in printed and "report" in printed
+
+
+def session_cases():
+    """Specs with their variables: every device, every Loom sharing rule, both FPGA layouts."""
+    rng = np.random.default_rng(5)
+    cases = {name: load_spec(name + ".json") for name in ("recursive", "pipelined", "gpu", "loom", "loom_network")}
+    per_block_op = load_spec("loom.json")
+    per_block_op["sharing"] = "per-block-op"
+    n, m, q = len(per_block_op["blocks"]), len(per_block_op["ops"]), len(per_block_op["bits"])
+    per_block_op["gumbel"] = {"theta": rng.normal(size=(n, m)).tolist()}
+    for key in ("phi", "phi_act"):
+        per_block_op[key] = rng.normal(size=(n, m, q)).tolist()
+        per_block_op["gumbel"][key] = rng.normal(size=(n, m, q)).tolist()
+    cases["loom_per_block_op"] = per_block_op
+    return cases
+
+
+@pytest.mark.parametrize("name, spec", session_cases().items())
+def test_session_reads_and_reports_as_nais_eval(name, spec):
+    """A Session built from a spec holds the spec's arrays in the spec's layout, and its loss and
+    gradients are nais-eval's (the layouts of every sharing rule agree with nais-eval's reader)."""
+    want = nais.evaluate(spec, CLI)
+    s = nais.Session(spec, CLI)
+    for var, shape, sampled in s.variables:
+        assert s.variable(var).shape == shape
+        assert np.array_equal(s.variable(var), np.array(spec[var]).reshape(shape)), var
+        if sampled and "gumbel" in spec:
+            assert np.array_equal(s.noise(var), np.array(spec["gumbel"][var]).reshape(shape)), var
+    r = s.evaluate()
+    assert r["loss"] == want["loss"] and r["perf_loss"] == want["perf_loss"]
+    for var, shape, _ in s.variables:
+        assert np.array_equal(s.gradient(var), np.array(want["grad"][var]).reshape(shape)), var
+    assert r["grad_acc_loss"] == want["grad"]["acc_loss"]
+    design = s.design(200)
+    assert design["ops"] == want.get("design", {}).get("ops", design["ops"])
