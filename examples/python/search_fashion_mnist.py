@@ -41,7 +41,7 @@ import torch.nn.functional as F
 import nais
 import nais.torch as nt
 
-BITS = [4, 8, 16]
+BITS = [4, 8, 16]  # EDD's FPGA bit-widths (Sec. 6); --bits changes them
 OPS = [(3, 3), (3, 6), (5, 3), (5, 6)]  # (kernel, expansion)
 FASHION = pathlib.Path("/usr/share/datasets/fashion-mnist")
 
@@ -245,10 +245,10 @@ def train_derived(args, setting, design, train, test, seed):
     ops = design["ops"]
     net = Net(setting, choice=ops)
     bit_rows = torch.zeros(len(OPS), len(BITS))
-    # bits per IP (op type) as the design reports them; op types no block uses keep 16 bits
+    # bits per IP (op type) as the design reports them; op types no block uses keep the widest
     used = {b["op"]: b["bits"] for b in design["searched"]["blocks"]}
     for m in range(len(OPS)):
-        bit_rows[m, BITS.index(used.get(m, 16))] = 1.0
+        bit_rows[m, BITS.index(used.get(m, BITS[-1]))] = 1.0
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, weight_decay=1e-4)
     steps = args.train_steps
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
@@ -263,32 +263,42 @@ def train_derived(args, setting, design, train, test, seed):
 
 
 # ------------------------------------------------------------------------------------- output
-def svg_plot(points, path, title):
-    """Test accuracy against the re-tuned design's latency, one point per DSP budget."""
-    w, h, pad = 520, 340, 60
-    xs = [p["latency_ms"] for p in points]
-    ys = [p["test_accuracy"] * 100 for p in points]
-    x0, x1 = min(xs) * 0.9, max(xs) * 1.1 if max(xs) > 0 else 1
-    y0, y1 = min(ys) - 2, max(ys) + 2
-    sx = lambda v: pad + (v - x0) / (x1 - x0 or 1) * (w - 2 * pad)  # noqa: E731
-    sy = lambda v: h - pad - (v - y0) / (y1 - y0 or 1) * (h - 2 * pad)  # noqa: E731
+COLOURS = ["#3366cc", "#dc3912", "#109618", "#990099"]
+
+
+def svg_plot(series, path, title):
+    """Test accuracy against the re-tuned design's latency, one point per DSP budget, one line per
+    series: [(label, [result, ...]), ...]."""
+    w, h, pad = 560, 360, 64
+    pts_all = [p for _, pts in series for p in pts]
+    xs = [p["latency_ms"] for p in pts_all]
+    ys = [p["test_accuracy"] * 100 for p in pts_all]
+    x0, x1 = 0.0, max(xs) * 1.15
+    y0, y1 = math.floor(min(ys) - 1), math.ceil(max(ys) + 1)
+    sx = lambda v: pad + (v - x0) / ((x1 - x0) or 1) * (w - 2 * pad)  # noqa: E731
+    sy = lambda v: h - pad - (v - y0) / ((y1 - y0) or 1) * (h - 2 * pad)  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
              f'<rect width="{w}" height="{h}" fill="white"/>',
              f'<text x="{w / 2}" y="22" text-anchor="middle" font-size="14">{title}</text>',
              f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="black"/>',
              f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="black"/>',
-             f'<text x="{w / 2}" y="{h - 18}" text-anchor="middle">latency of the re-tuned design (ms at the clock)</text>',
+             f'<text x="{w / 2}" y="{h - 20}" text-anchor="middle">latency of the re-tuned design (ms)</text>',
              f'<text x="16" y="{h / 2}" transform="rotate(-90 16 {h / 2})" text-anchor="middle">test accuracy (%)</text>']
     for k in range(5):
         vx, vy = x0 + (x1 - x0) * k / 4, y0 + (y1 - y0) * k / 4
-        parts.append(f'<text x="{sx(vx)}" y="{h - pad + 16}" text-anchor="middle">{vx:.3g}</text>')
-        parts.append(f'<text x="{pad - 6}" y="{sy(vy) + 4}" text-anchor="end">{vy:.1f}</text>')
-    pts = sorted(zip(xs, ys, points))
-    parts.append('<polyline fill="none" stroke="#3366cc" stroke-width="1.5" points="' +
-                 " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b, _ in pts) + '"/>')
-    for a, b, p in pts:
-        parts.append(f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="4" fill="#3366cc"/>')
-        parts.append(f'<text x="{sx(a) + 7:.1f}" y="{sy(b) - 7:.1f}">{p["budget"]:g} DSPs</text>')
+        parts.append(f'<text x="{sx(vx):.1f}" y="{h - pad + 16}" text-anchor="middle">{vx:.3g}</text>')
+        parts.append(f'<text x="{pad - 6}" y="{sy(vy) + 4:.1f}" text-anchor="end">{vy:.1f}</text>')
+    for s_i, (label, pts) in enumerate(series):
+        c = COLOURS[s_i % len(COLOURS)]
+        pts = sorted(pts, key=lambda p: p["latency_ms"])
+        parts.append(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" points="' +
+                     " ".join(f'{sx(p["latency_ms"]):.1f},{sy(p["test_accuracy"] * 100):.1f}' for p in pts) + '"/>')
+        for p in pts:
+            x, y = sx(p["latency_ms"]), sy(p["test_accuracy"] * 100)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{c}"/>')
+            parts.append(f'<text x="{x + 7:.1f}" y="{y - 7:.1f}" fill="{c}">{p["budget"]:g} DSPs</text>')
+        parts.append(f'<rect x="{w - pad - 150}" y="{pad + 18 * s_i - 9}" width="10" height="10" fill="{c}"/>')
+        parts.append(f'<text x="{w - pad - 135}" y="{pad + 18 * s_i}">{label}</text>')
     parts.append("</svg>")
     pathlib.Path(path).write_text("\n".join(parts) + "\n")
 
@@ -300,6 +310,8 @@ def main():
     ap.add_argument("--steps", type=int, default=None, help="search steps (a weight step, then an architecture step)")
     ap.add_argument("--train-steps", type=int, default=None, help="training steps of each derived network")
     ap.add_argument("--warmup", type=int, default=None, help="weight-only steps before architecture steps begin")
+    ap.add_argument("--bits", type=int, nargs="+", default=[4, 8, 16],
+                    help="weight bit-widths to search (EDD: 4 8 16; 4-bit IPs use no DSPs in EDD's model)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=0.05)
     ap.add_argument("--arch-lr", type=float, default=0.05)
@@ -316,8 +328,18 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--svg", help="write the accuracy-latency plot here")
+    ap.add_argument("--plot", nargs="+", metavar="RESULT.json",
+                    help="only draw --svg from earlier --json results (one line each)")
     args = ap.parse_args()
+    if args.plot:
+        runs = [json.loads(pathlib.Path(f).read_text()) for f in args.plot]
+        svg_plot([(f'bits {r.get("bits", [4, 8, 16])}', r["results"]) for r in runs], args.svg or "plot.svg",
+                 f"nais co-search on {runs[0]['data']}: accuracy vs latency (recursive FPGA)")
+        return
     torch.set_num_threads(args.threads)
+    BITS[:] = sorted(set(args.bits))
+    if any(b < 2 or b > 16 for b in BITS):
+        ap.error("--bits: bit-widths must be in 2..16")
     d = args.digits
     args.budgets = args.budgets or ([16, 64, 256] if d else [16, 64, 256])
     args.steps = args.steps or (200 if d else 800)
@@ -354,9 +376,9 @@ def main():
                         "budget_met": rep["budget_met"], "test_accuracy": acc, "search_s": t_search, "train_s": t_train})
     print(f"total {time.time() - t0:.1f} s")
     if args.json:
-        pathlib.Path(args.json).write_text(json.dumps({"data": name, "results": results}, indent=1) + "\n")
+        pathlib.Path(args.json).write_text(json.dumps({"data": name, "bits": BITS, "results": results}, indent=1) + "\n")
     if args.svg:
-        svg_plot(results, args.svg, f"nais co-search on {name}: accuracy vs latency (recursive FPGA)")
+        svg_plot([(f"bits {BITS}", results)], args.svg, f"nais co-search on {name}: accuracy vs latency (recursive FPGA)")
 
 
 if __name__ == "__main__":

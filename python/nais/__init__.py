@@ -4,13 +4,25 @@
     nais.Session(spec)         the loss built once from a spec, evaluated many times (NumPy)
     nais.torch.HardwareLoss    a torch.nn.Module over a Session (nais's hand-written backward)
     nais.torch.expected_cost   the hardware term alone, from probabilities already sampled
+    nais.analyze(network)      nais-net --json in-process: per-layer shapes, MACs, parameters
+    nais.from_fx(module, x)    a nais network description of a torch.nn.Module (torch.fx)
+    nais.tables                ProxylessNAS / OFA look-up tables and nais's CSV, for "gpu"
+    nais.measure               a latency table timed on your device, and its additivity
 
 The C++ extension (nais._nais) links no libtorch, so one build serves any torch.
 """
-from ._nais import Session, SpecError
+from ._nais import Session, SpecError, analyze
 from ._nais import evaluate as _evaluate
 
-__all__ = ["evaluate", "Session", "SpecError"]
+__all__ = ["evaluate", "analyze", "from_fx", "Session", "SpecError"]
+
+
+def from_fx(module, example_input, name=None):
+    """A nais network description (dict) of a torch.nn.Module traced by torch.fx on
+    `example_input` (N x C x H x W); see nais.fx for the layer mapping."""
+    from .fx import from_fx as _from_fx  # torch is imported only when used
+
+    return _from_fx(module, example_input, name)
 
 
 def evaluate(spec, base_dir=""):

@@ -157,11 +157,9 @@ public:
     void set_parameter(const std::string& name, double v) { s_->set_parameter(name, v); }
     double parameter(const std::string& name) const { return s_->parameter(name); }
     py::dict evaluate() {
-        nais_eval::session_result r;
-        {
-            py::gil_scoped_release release;
-            r = s_->evaluate();
-        }
+        // the GIL stays held: an evaluation takes microseconds, and Python threads sharing a
+        // session are serialised rather than racing on its arrays
+        const nais_eval::session_result r = s_->evaluate();
         py::dict out;
         out["loss"] = r.loss;
         out["perf_loss"] = r.perf_loss;
@@ -217,6 +215,18 @@ PYBIND11_MODULE(_nais, m) {
         },
         py::arg("spec"), py::arg("base_dir") = py::none(),
         "nais-eval in-process: the spec as a dict, the output document as a dict");
+    m.def(
+        "analyze",
+        [](py::handle network) {
+            const json j = spec_of(network);
+            const nais::net::network n = nais_net::read_network(j);
+            try {
+                return to_python(nais_net::report_json(n, nais::net::analyze(n)));
+            } catch (const nais::invalid_argument& e) {
+                throw spec_error(e.what());
+            }
+        },
+        py::arg("network"), "nais-net --json in-process: a network description (dict) analysed layer by layer");
     py::class_<py_session>(m, "Session")
         .def(py::init<py::handle, py::handle>(), py::arg("spec"), py::arg("base_dir") = py::none())
         .def_property_readonly("variables", &py_session::variables,

@@ -1,0 +1,153 @@
+"""nais.from_fx: a nais network description of a torch.nn.Module, by torch.fx tracing and shape
+propagation, so a user's own network gets nais costs (nais.analyze, nais.evaluate with a
+"space", a tiled-FPGA "network").
+
+Mapping (PyTorch -> nais layer kinds, README "Networks of real layers"):
+  Conv2d -> conv (kernel, stride, padding, dilation, groups, bias); Linear -> fc;
+  BatchNorm2d -> bn_act, with a following activation folded into it (EDD's "other" layer is
+  BN + activation); an activation elsewhere -> act; MaxPool2d / AvgPool2d -> pool;
+  AdaptiveAvgPool2d / AdaptiveMaxPool2d to 1 x 1 -> global pool; add (operator, torch.add,
+  Tensor.add) -> add; torch.cat on channels -> concat; x * gate with a c x 1 x 1 gate
+  (squeeze-and-excitation) -> scale; flatten, reshape, view, dropout, identity, contiguous ->
+  nothing (the next layer reads their input). Anything else is refused naming the node.
+"""
+import operator
+
+import torch
+import torch.nn as nn
+from torch.fx import symbolic_trace
+from torch.fx.passes.shape_prop import ShapeProp
+
+ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.Hardswish, nn.Hardsigmoid, nn.SiLU, nn.Sigmoid, nn.GELU, nn.LeakyReLU, nn.Tanh,
+               nn.ELU, nn.Mish)
+ACTIVATION_FUNCTIONS = {torch.relu, torch.sigmoid, torch.tanh, torch.nn.functional.relu, torch.nn.functional.relu6,
+                        torch.nn.functional.hardswish, torch.nn.functional.hardsigmoid, torch.nn.functional.silu,
+                        torch.nn.functional.gelu, torch.nn.functional.leaky_relu, torch.sigmoid}
+ACTIVATION_METHODS = {"relu", "sigmoid", "tanh", "relu_", "sigmoid_"}
+PASS_MODULES = (nn.Dropout, nn.Identity, nn.Flatten)
+PASS_FUNCTIONS = {torch.flatten, torch.nn.functional.dropout}
+PASS_METHODS = {"flatten", "view", "reshape", "contiguous", "squeeze", "unsqueeze"}
+ADD_FUNCTIONS = {operator.add, torch.add, operator.iadd}
+MUL_FUNCTIONS = {operator.mul, torch.mul, operator.imul}
+
+
+def _pair(v):
+    return list(v) if isinstance(v, (tuple, list)) and v[0] != v[1] else (v[0] if isinstance(v, (tuple, list)) else v)
+
+
+def _shape(node):
+    meta = node.meta.get("tensor_meta")
+    return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else None
+
+
+def from_fx(module, example_input, name=None):
+    """The nais network description (a dict {name, input, layers}) of `module` run on
+    `example_input` (one tensor N x C x H x W; N is ignored: nais describes one image)."""
+    if not isinstance(example_input, torch.Tensor) or example_input.dim() != 4:
+        raise ValueError("from_fx: example_input must be one tensor of shape N x C x H x W")
+    traced = symbolic_trace(module)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            ShapeProp(traced).propagate(example_input)
+    finally:
+        module.train(was_training)
+    modules = dict(traced.named_modules())
+    layers = []
+    alias = {}  # fx node -> the nais layer name that holds its value
+    users = {n: list(n.users) for n in traced.graph.nodes}
+
+    def source(node):
+        return alias[node]
+
+    def emit(node, layer, inputs):
+        names = [source(i) for i in inputs]
+        previous = layers[-1]["name"] if layers else "input"
+        if names != [previous]:
+            layer["inputs"] = names
+        layers.append(layer)
+        alias[node] = layer["name"]
+
+    def refuse(node, why):
+        raise ValueError(f"from_fx: node '{node.name}' ({node.op} {getattr(node.target, '__name__', node.target)}): {why}")
+
+    def tensor_inputs(node):
+        return [a for a in node.all_input_nodes if _shape(a) is not None]
+
+    for node in traced.graph.nodes:
+        if node.op == "placeholder":
+            alias[node] = "input"
+            continue
+        if node.op == "output":
+            continue
+        if node.op == "get_attr":
+            refuse(node, "parameters used directly by the forward are not a layer nais can describe")
+        ins = tensor_inputs(node)
+        lname = node.target if node.op == "call_module" else node.name
+        if node.op == "call_module":
+            m = modules[node.target]
+            if isinstance(m, nn.Conv2d):
+                if isinstance(m.padding, str):
+                    refuse(node, f"padding='{m.padding}' (give the padding as numbers)")
+                emit(node, {"name": lname, "kind": "conv", "cout": m.out_channels, "kernel": _pair(m.kernel_size),
+                            "stride": _pair(m.stride), "padding": _pair(m.padding), "dilation": _pair(m.dilation),
+                            "groups": m.groups, "bias": m.bias is not None}, ins)
+            elif isinstance(m, nn.Linear):
+                emit(node, {"name": lname, "kind": "fc", "out": m.out_features, "bias": m.bias is not None}, ins)
+            elif isinstance(m, nn.BatchNorm2d):
+                emit(node, {"name": lname, "kind": "bn_act"}, ins)
+            elif isinstance(m, ACTIVATIONS):
+                _activation(node, ins, lname, layers, alias, users, emit)
+            elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
+                layer = {"name": lname, "kind": "pool", "op": "max" if isinstance(m, nn.MaxPool2d) else "avg",
+                         "kernel": _pair(m.kernel_size), "stride": _pair(m.stride or m.kernel_size),
+                         "padding": _pair(m.padding), "ceil_mode": bool(m.ceil_mode)}
+                if isinstance(m, nn.MaxPool2d) and _pair(m.dilation) != 1:
+                    refuse(node, "dilated pooling")
+                emit(node, layer, ins)
+            elif isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
+                if _shape(node)[2:] != (1, 1):
+                    refuse(node, "adaptive pooling to a size other than 1 x 1")
+                op = "avg" if isinstance(m, nn.AdaptiveAvgPool2d) else "max"
+                emit(node, {"name": lname, "kind": "pool", "op": op, "global": True}, ins)
+            elif isinstance(m, PASS_MODULES):
+                alias[node] = source(ins[0])
+            else:
+                refuse(node, f"module type {type(m).__name__} has no nais layer kind")
+        elif node.op == "call_function" or node.op == "call_method":
+            t = node.target
+            if t in ADD_FUNCTIONS or t in ("add", "add_"):
+                if len(ins) != 2:
+                    refuse(node, "an add of a tensor and a constant")
+                emit(node, {"name": lname, "kind": "add"}, ins)
+            elif t in MUL_FUNCTIONS or t in ("mul", "mul_"):
+                shapes = [_shape(i) for i in ins]
+                if len(ins) != 2 or not any(s[2:] == (1, 1) for s in shapes):
+                    refuse(node, "a product that is not x * gate with a c x 1 x 1 gate (squeeze-and-excitation)")
+                x, gate = (ins[0], ins[1]) if shapes[1][2:] == (1, 1) else (ins[1], ins[0])
+                emit(node, {"name": lname, "kind": "scale"}, [x, gate])
+            elif t is torch.cat:
+                dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+                if dim not in (1, -3):
+                    refuse(node, "a concatenation on a dimension other than channels")
+                emit(node, {"name": lname, "kind": "concat"}, ins)
+            elif t in ACTIVATION_FUNCTIONS or t in ACTIVATION_METHODS:
+                _activation(node, ins, lname, layers, alias, users, emit)
+            elif t in PASS_FUNCTIONS or t in PASS_METHODS or t is getattr:
+                if not ins:
+                    refuse(node, "no tensor input")
+                alias[node] = source(ins[0])
+            else:
+                refuse(node, "no nais layer kind for this operation")
+    shape = tuple(example_input.shape[1:])
+    return {"name": name or type(module).__name__, "input": [int(s) for s in shape], "layers": layers}
+
+
+def _activation(node, ins, lname, layers, alias, users, emit):
+    """An activation right after the batch norm it alone consumes is folded into that bn_act."""
+    src = ins[0]
+    if layers and alias.get(src) == layers[-1]["name"] and layers[-1]["kind"] == "bn_act" and len(users[src]) == 1:
+        alias[node] = alias[src]
+        return
+    emit(node, {"name": lname, "kind": "act"}, ins)

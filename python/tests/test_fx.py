@@ -1,0 +1,96 @@
+"""nais.from_fx: a PyTorch module's nais description; nais.analyze's MACs and parameters of it
+equal PyTorch's own counts (parameters summed over the module; MACs by forward hooks)."""
+import pytest
+import torch
+import torch.nn as nn
+
+import nais
+
+
+class SE(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(c, c // 4, 1)
+        self.fc2 = nn.Conv2d(c // 4, c, 1)
+
+    def forward(self, x):
+        return x * torch.sigmoid(self.fc2(torch.relu(self.fc1(self.pool(x)))))
+
+
+class Small(nn.Module):
+    """conv-BN-ReLU, max pool, a residual block, a depth-wise conv with SE, a concat, an avg
+    pool with ceil_mode, global pooling, flatten and two fully connected layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, 2, 1, bias=False)
+        self.bn = nn.BatchNorm2d(16)
+        self.act = nn.ReLU(inplace=True)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        self.c1 = nn.Conv2d(16, 16, 3, 1, 1, bias=False)
+        self.b1 = nn.BatchNorm2d(16)
+        self.dw = nn.Conv2d(16, 16, (5, 3), 1, (2, 1), groups=16)
+        self.se = SE(16)
+        self.pw = nn.Conv2d(32, 24, 1)
+        self.avg = nn.AvgPool2d(3, 2, ceil_mode=True)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Linear(24, 32)
+        self.drop = nn.Dropout(0.1)
+        self.fc2 = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.pool(self.act(self.bn(self.stem(x))))
+        y = torch.relu(self.b1(self.c1(x)) + x)
+        z = self.se(self.dw(y))
+        x = self.avg(self.pw(torch.cat([y, z], 1)))
+        x = torch.flatten(self.gap(x), 1)
+        return self.fc2(self.drop(torch.relu(self.fc1(x))))
+
+
+def torch_macs(module, x):
+    macs = []
+
+    def hook(m, inp, out):
+        if isinstance(m, nn.Conv2d):
+            macs.append(out[0].numel() * m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1])
+        elif isinstance(m, nn.Linear):
+            macs.append(m.in_features * m.out_features)
+
+    hs = [m.register_forward_hook(hook) for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    with torch.no_grad():
+        module.eval()(x)
+    for h in hs:
+        h.remove()
+    return sum(macs)
+
+
+def test_from_fx_counts_equal_pytorchs():
+    m = Small()
+    x = torch.randn(1, 3, 33, 35)
+    desc = nais.from_fx(m, x, name="small")
+    kinds = [layer["kind"] for layer in desc["layers"]]
+    assert kinds.count("bn_act") == 2 and kinds.count("add") == 1 and kinds.count("scale") == 1
+    assert kinds.count("concat") == 1 and "act" in kinds  # the ReLU after the add stays an act
+    report = nais.analyze(desc)
+    assert report["params"] == sum(p.numel() for p in m.parameters())
+    assert report["macs"] == torch_macs(m, x)
+    with torch.no_grad():
+        out_shape = m(x).shape
+    assert report["layers"][-1]["cout"] == out_shape[1]
+
+
+def test_from_fx_refuses_what_it_cannot_describe():
+    class Odd(nn.Module):
+        def forward(self, x):
+            return torch.fft.fft2(x).real
+
+    with pytest.raises(ValueError, match="from_fx: node"):
+        nais.from_fx(Odd(), torch.randn(1, 3, 8, 8))
+    with pytest.raises(ValueError, match="N x C x H x W"):
+        nais.from_fx(Small(), torch.randn(3, 8, 8))
+
+
+def test_analyze_refuses_a_bad_description():
+    with pytest.raises(nais.SpecError, match="layers"):
+        nais.analyze({"name": "x", "input": [3, 8, 8], "layers": []})
