@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+import nais
+
 from conftest import SOURCE
 
 pytest.importorskip("sklearn")
@@ -15,7 +17,9 @@ pytest.importorskip("sklearn")
 
 def test_digits_search_runs_end_to_end(tmp_path):
     out = tmp_path / "result.json"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    package_dir = os.path.dirname(os.path.dirname(nais.__file__))  # the nais these tests import
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [package_dir, os.environ.get("PYTHONPATH")])))
     run = subprocess.run([sys.executable, str(SOURCE / "examples" / "python" / "search_fashion_mnist.py"), "--digits",
                           "--threads", "1", "--budgets", "64", "--steps", "80", "--warmup", "30", "--train-steps", "120",
                           "--json", str(out)], capture_output=True, text=True, env=env, timeout=300)
