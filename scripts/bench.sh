@@ -13,7 +13,8 @@ NAIS_WITH_TORCH=1 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNAIS_BUILD_BENCHMARKS=ON \
       "-DNAIS_BENCH_ARCH_FLAGS=${NAIS_BENCH_ARCH_FLAGS:-}" "-DNAIS_BENCH_STATIC_SIZES=${NAIS_BENCH_STATIC_SIZES:-5;20;80}" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_fpga_loss bench_devices bench_search bench_sweep bench_tiled
+cmake --build "$build" -j "$(nproc)" --target bench_fpga_loss bench_devices bench_search bench_sweep bench_tiled \
+      _nais nais_python_package
 mode=${1:---run}
 [ $# -gt 0 ] && shift
 if [ "$mode" = "--build-only" ]; then
@@ -23,3 +24,5 @@ for b in bench_fpga_loss bench_devices bench_search bench_sweep bench_tiled; do
   echo "== $b"
   "$build/bench/$b" "$@"
 done
+echo "== bench_python.py (nais.torch against plain PyTorch autograd)"
+PYTHONPATH="$build/python" /usr/bin/python3 bench/bench_python.py

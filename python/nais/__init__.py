@@ -11,10 +11,10 @@
 
 The C++ extension (nais._nais) links no libtorch, so one build serves any torch.
 """
-from ._nais import Session, SpecError, analyze
+from ._nais import Session, SpecError, analyze, signatures
 from ._nais import evaluate as _evaluate
 
-__all__ = ["evaluate", "analyze", "from_fx", "Session", "SpecError"]
+__all__ = ["evaluate", "analyze", "signatures", "from_fx", "Session", "SpecError"]
 
 
 def from_fx(module, example_input, name=None):

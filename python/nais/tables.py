@@ -6,13 +6,15 @@ what nais-eval and nais.Session accept inline as "latency_table" (the metadata r
 unread by nais), and what write_csv writes as nais's CSV (metadata as '#' comments).
 
     from_proxyless_lut(lut, blocks, ops, bits=32)  ProxylessNAS / Once-for-All look-up tables
+    from_haq(table, network, bits)                 HAQ's per-layer (weight bits, activation bits)
+                                                   table, for a network searched by precision
     scale_precisions(table, ratios)                other bit-widths from a measured one
     write_csv(table, path)                         nais's CSV (gpu::load_latency_table_csv)
 """
 import math
 import pathlib
 
-__all__ = ["from_proxyless_lut", "proxyless_key", "scale_precisions", "write_csv", "read_csv"]
+__all__ = ["from_proxyless_lut", "proxyless_key", "from_haq", "scale_precisions", "write_csv", "read_csv"]
 
 
 def _shape(h, w, c):
@@ -66,6 +68,46 @@ def from_proxyless_lut(lut, blocks, ops, bits=32, unit="ms", device=None, batch=
                          + ", ".join(missing[:5]) + more)
     return {"entries": entries, "metadata": {"unit": "ms", "batch": batch, "device": device,
                                              "source": source or "ProxylessNAS look-up table", "measured_bits": bits}}
+
+
+def from_haq(table, network, bits, activation_bits=None, unit="ms", device=None, batch=None, source=None):
+    """A nais signature table for a fixed network from HAQ's look-up table (Wang et al., CVPR
+    2019: an array indexed [layer, weight bits - 1, activation bits - 1] over the network's conv and
+    fc layers in order, as its .npy files hold; `table` the array or a path to the .npy).
+
+    The network ({name, input, layers}: a zoo description or nais.from_fx's) becomes a one-row
+    space ({"device": "gpu", "space": network, "bits": bits}); its latency at b bits is the sum
+    over its conv and fc layers of table[i, b - 1, a - 1], with a = b (weights and activations at
+    the same precision, HAQ's diagonal) or a = `activation_bits`. Returns {"entries":
+    [{signature, bits, latency_ms}], "metadata"}: a spec's inline "latency_table"."""
+    import numpy as np
+
+    from ._nais import analyze, signatures
+
+    if not isinstance(table, np.ndarray):
+        source = source or str(table)
+        table = np.load(table, allow_pickle=False)
+    if table.ndim != 3:
+        raise ValueError(f"from_haq: expected an array [layers, weight bits, activation bits], got shape {table.shape}")
+    layers = [x for x in analyze(network)["layers"] if x["kind"] in ("conv", "fc")]
+    if len(layers) != table.shape[0]:
+        raise ValueError(f"from_haq: the table has {table.shape[0]} layers, the network {len(layers)} conv and fc layers")
+    scale = {"ms": 1.0, "us": 1e-3, "s": 1e3}.get(unit)
+    if scale is None:
+        raise ValueError(f"from_haq: unit must be 'ms', 'us' or 's', got {unit!r}")
+    sig = signatures({"space": network, "bits": list(bits)})
+    entries = []
+    for b in bits:
+        a = b if activation_bits is None else activation_bits
+        if not (1 <= b <= table.shape[1] and 1 <= a <= table.shape[2]):
+            raise ValueError(f"from_haq: ({b}, {a}) bits are outside the table's {table.shape[1]} x {table.shape[2]}")
+        v = float(table[:, b - 1, a - 1].sum()) * scale
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"from_haq: the latency at {b} bits is {v}, expected finite and >= 0")
+        entries.append({"signature": sig[0], "bits": b, "latency_ms": v})
+    return {"entries": entries, "metadata": {"unit": "ms", "batch": batch, "device": device,
+                                             "source": source or "HAQ look-up table",
+                                             "activation_bits": activation_bits or "= weight bits"}}
 
 
 def scale_precisions(table, ratios):

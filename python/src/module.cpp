@@ -227,6 +227,18 @@ PYBIND11_MODULE(_nais, m) {
             }
         },
         py::arg("network"), "nais-net --json in-process: a network description (dict) analysed layer by layer");
+    m.def(
+        "signatures",
+        [](py::handle spec, py::handle base_dir) {
+            const json j = spec_of(spec);
+            try {
+                return nais::gpu::required_signatures(nais_eval::detail::read_layered_space_key(j, directory_of(base_dir)));
+            } catch (const nais::invalid_argument& e) {
+                throw spec_error(e.what());
+            }
+        },
+        py::arg("spec"), py::arg("base_dir") = py::none(),
+        "nais-net --signatures in-process: the op signatures a GPU table needs for the spec's \"space\" (and \"bits\")");
     py::class_<py_session>(m, "Session")
         .def(py::init<py::handle, py::handle>(), py::arg("spec"), py::arg("base_dir") = py::none())
         .def_property_readonly("variables", &py_session::variables,

@@ -69,3 +69,30 @@ def test_measured_table_feeds_the_gpu_loss():
     check = nais.measure.additivity(table, blocks, ops, samples=4, warmup=1, repeats=3, number=2)
     assert len(check["networks"]) == 4
     assert check["mean_relative_error"] >= 0 and all(n["measured_ms"] > 0 for n in check["networks"])
+
+
+def test_haq_table_for_a_network_searched_by_precision(tmp_path):
+    import numpy as np
+
+    network = {"name": "tiny", "input": [3, 16, 16], "layers": [
+        {"name": "c1", "kind": "conv", "cout": 8, "kernel": 3, "padding": 1},
+        {"name": "b1", "kind": "bn_act"},
+        {"name": "c2", "kind": "conv", "cout": 8, "kernel": 3, "padding": 1, "groups": 8},
+        {"name": "gap", "kind": "pool", "op": "avg", "global": True},
+        {"name": "fc", "kind": "fc", "out": 10}]}
+    rng = np.random.default_rng(1)
+    haq = rng.uniform(0.1, 1.0, size=(3, 8, 8))  # 3 conv/fc layers x weight bits x activation bits
+    path = tmp_path / "haq.npy"
+    np.save(path, haq)
+    table = nais.tables.from_haq(str(path), network, bits=[4, 8], device="test")
+    assert [e["bits"] for e in table["entries"]] == [4, 8]
+    assert math.isclose(table["entries"][0]["latency_ms"], haq[:, 3, 3].sum())
+    fixed = nais.tables.from_haq(haq, network, bits=[4, 8], activation_bits=8)
+    assert math.isclose(fixed["entries"][0]["latency_ms"], haq[:, 3, 7].sum())
+    spec = {"device": "gpu", "space": network, "bits": [4, 8], "latency_table": table["entries"],
+            "theta": [[0.0]], "phi": [0.3, -0.2], "tau": 1.0, "alpha": 1.0, "acc_loss": 1.0}
+    out = nais.evaluate(spec)
+    p = np.exp([0.3, -0.2]) / np.exp([0.3, -0.2]).sum()
+    assert math.isclose(out["perf_loss"], p[0] * haq[:, 3, 3].sum() + p[1] * haq[:, 7, 7].sum(), rel_tol=1e-12)
+    with pytest.raises(ValueError, match="the table has 2 layers, the network 3 conv and fc layers"):
+        nais.tables.from_haq(haq[:2], network, bits=[4])
