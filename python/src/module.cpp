@@ -2,7 +2,7 @@
 // Python dicts and arrays as NumPy arrays (no JSON text, no process, no libtorch link). The
 // pure-Python package `nais` (python/nais/) wraps it: nais.evaluate, nais.Session and the torch
 // bridge nais.torch.
-#include <nais_eval/eval_spec.hpp>
+#include "calls.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -14,16 +14,16 @@
 #include <string>
 
 namespace py = pybind11;
-using nais_json::json;
-using nais_json::spec_error;
+using json = nlohmann::json;
+using spec_error = nais_python::refusal;
 
 namespace {
 
 /// A Python value (dict, list, tuple, str, bool, int, float, None, or an object with .tolist()
 /// such as a NumPy array or a torch tensor) as JSON; `key` names it in messages.
 json to_json(py::handle v, const std::string& key, int depth) {
-    if (depth > nais_json::max_depth)
-        throw spec_error("key '" + key + "': nested deeper than " + std::to_string(nais_json::max_depth) +
+    if (depth > nais_python::max_depth)
+        throw spec_error("key '" + key + "': nested deeper than " + std::to_string(nais_python::max_depth) +
                          " levels (the limit of every nais reader; a list that contains itself?)");
     if (v.is_none())
         return nullptr;
@@ -118,7 +118,7 @@ using array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 class py_session {
 public:
     py_session(py::handle spec, py::handle base_dir)
-        : s_(nais_eval::open_session(spec_of(spec), directory_of(base_dir))) {}
+        : s_(nais_python::open_session(spec_of(spec), directory_of(base_dir))) {}
 
     py::list variables() const {
         py::list out;
@@ -202,41 +202,23 @@ PYBIND11_MODULE(_nais, m) {
         try {
             if (p)
                 std::rethrow_exception(p);
-        } catch (const spec_error& e) {
-            spec_exc(e.what());
-        } catch (const nais::invalid_argument& e) {  // the library's refusal of a value
+        } catch (const spec_error& e) {  // nais-eval's and the library's refusals
             spec_exc(e.what());
         }
     });
     m.def(
         "evaluate",
         [](py::handle spec, py::handle base_dir) {
-            return to_python(nais_eval::evaluate_spec(spec_of(spec), directory_of(base_dir)));
+            return to_python(nais_python::evaluate(spec_of(spec), directory_of(base_dir)));
         },
         py::arg("spec"), py::arg("base_dir") = py::none(),
         "nais-eval in-process: the spec as a dict, the output document as a dict");
     m.def(
-        "analyze",
-        [](py::handle network) {
-            const json j = spec_of(network);
-            const nais::net::network n = nais_net::read_network(j);
-            try {
-                return to_python(nais_net::report_json(n, nais::net::analyze(n)));
-            } catch (const nais::invalid_argument& e) {
-                throw spec_error(e.what());
-            }
-        },
+        "analyze", [](py::handle network) { return to_python(nais_python::analyze(spec_of(network))); },
         py::arg("network"), "nais-net --json in-process: a network description (dict) analysed layer by layer");
     m.def(
         "signatures",
-        [](py::handle spec, py::handle base_dir) {
-            const json j = spec_of(spec);
-            try {
-                return nais::gpu::required_signatures(nais_eval::detail::read_layered_space_key(j, directory_of(base_dir)));
-            } catch (const nais::invalid_argument& e) {
-                throw spec_error(e.what());
-            }
-        },
+        [](py::handle spec, py::handle base_dir) { return nais_python::signatures(spec_of(spec), directory_of(base_dir)); },
         py::arg("spec"), py::arg("base_dir") = py::none(),
         "nais-net --signatures in-process: the op signatures a GPU table needs for the spec's \"space\" (and \"bits\")");
     py::class_<py_session>(m, "Session")

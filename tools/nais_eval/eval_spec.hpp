@@ -3,7 +3,7 @@
 #pragma once
 #include <nais/nais.hpp>
 
-#include "session.hpp"
+#include "session_impl.hpp"
 
 #include <json_io.hpp>
 #include <nais_net/space_json.hpp>

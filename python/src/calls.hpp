@@ -1,0 +1,32 @@
+// What the Python extension calls in nais's spec readers, behind a light header: module.cpp (with
+// pybind11) includes no nais header, calls.cpp (with nais) no pybind11 header, so that each
+// translation unit compiles in well under 20 s.
+#pragma once
+#include <nais_eval/session.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nais_python {
+
+/// A refusal of a spec or a value, on one line naming the key (nais-eval's spec_error and the
+/// library's nais::invalid_argument, as Python's nais.SpecError).
+class refusal : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// JSON nesting limit of every nais reader (nais_json::max_depth; checked in calls.cpp).
+inline constexpr int max_depth = 64;
+
+nlohmann::json evaluate(const nlohmann::json& spec, const std::string& base_dir);
+/// A session whose every call turns a refusal into nais_python::refusal.
+std::unique_ptr<nais_eval::session> open_session(const nlohmann::json& spec, const std::string& base_dir);
+std::vector<std::string> signatures(const nlohmann::json& spec, const std::string& base_dir);
+nlohmann::json analyze(const nlohmann::json& network);
+
+}  // namespace nais_python

@@ -1,0 +1,221 @@
+// nais_eval::session over any composed loss nais::loss<Model> (see session.hpp).
+#pragma once
+#include "session.hpp"
+
+#include <nais/nais.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace nais_eval {
+
+namespace detail {
+
+/// How a variable's spec (row-major) index maps to its (row, col) in the loss's array.
+struct layout {
+    std::vector<std::size_t> shape;  ///< the spec's shape
+    Eigen::Index layout_rows = 1;    ///< a sampled group: rows of its sharing layout (group = a + rows * b)
+    bool sampled_group = false;
+    bool transposed_vector = false;  ///< a continuous 1 x n row given as [n]
+};
+
+/// Calls visit(row, col) for the loss array's element of each spec index, in row-major order.
+template <class Visit>
+void for_each_spec_index(const layout& lay, Visit&& visit) {
+    const auto& s = lay.shape;
+    if (lay.sampled_group) {  // [..layout dims..] x Q; the layout's groups are numbered column-major
+        std::size_t groups = 1;
+        for (std::size_t d = 0; d + 1 < s.size(); ++d)
+            groups *= s[d];
+        const std::size_t cols = s.size() == 3 ? s[1] : 1;
+        for (std::size_t g = 0; g < groups; ++g) {
+            // two layout dims: spec (a, b) -> group a + layout_rows * b; one or none: group g
+            const Eigen::Index row = s.size() == 3 ? Eigen::Index(g / cols) + lay.layout_rows * Eigen::Index(g % cols)
+                                                   : Eigen::Index(g);
+            for (std::size_t j = 0; j < s.back(); ++j)
+                visit(row, Eigen::Index(j));
+        }
+    } else if (s.size() == 1) {
+        for (std::size_t i = 0; i < s[0]; ++i)
+            lay.transposed_vector ? visit(0, Eigen::Index(i)) : visit(Eigen::Index(i), 0);
+    } else {
+        for (std::size_t i = 0; i < s[0]; ++i)
+            for (std::size_t j = 0; j < s[1]; ++j)
+                visit(Eigen::Index(i), Eigen::Index(j));
+    }
+}
+
+/// One variable's arrays inside the loss (double, sized once, so their storage never moves),
+/// and where each spec (row-major) index lives in them.
+struct variable_arrays {
+    double* value = nullptr;
+    double* noise = nullptr;  ///< nullptr for a continuous group
+    const double* grad = nullptr;
+    const double* probs = nullptr;    ///< the Gumbel-softmax sample (a continuous group: its values)
+    const double* adjoint = nullptr;  ///< dL / d(sample) (a continuous group: its gradient)
+    std::vector<std::size_t> offset;  ///< storage offset of each spec index
+};
+
+template <class Array>
+std::vector<std::size_t> storage_offsets(const Array& a, const layout& lay) {
+    std::vector<std::size_t> out;
+    for_each_spec_index(lay, [&](Eigen::Index r, Eigen::Index c) {
+        out.push_back(static_cast<std::size_t>(Array::IsRowMajor ? r * a.cols() + c : r + c * a.rows()));
+    });
+    return out;
+}
+
+/// Every array access of a session, on the arrays' storage: the part of a session that does not
+/// depend on the loss's type (compiled once, whatever the device).
+class session_arrays : public session {
+public:
+    const std::vector<variable_info>& variables() const override { return info_; }
+    void set_variable(std::size_t k, const double* v) override { copy_in(arrays_[k].value, k, v); }
+    void set_noise(std::size_t k, const double* v) override {
+        if (arrays_[k].noise)
+            copy_in(arrays_[k].noise, k, v);
+    }
+    void get_variable(std::size_t k, double* out) const override { copy_out(arrays_[k].value, k, out); }
+    void get_noise(std::size_t k, double* out) const override {
+        if (arrays_[k].noise)
+            copy_out(arrays_[k].noise, k, out);
+    }
+    void get_gradient(std::size_t k, double* out) const override { copy_out(arrays_[k].grad, k, out); }
+    void get_probabilities(std::size_t k, double* out) const override { copy_out(arrays_[k].probs, k, out); }
+    void get_grad_probabilities(std::size_t k, double* out) const override { copy_out(arrays_[k].adjoint, k, out); }
+
+protected:
+    void copy_in(double* a, std::size_t k, const double* v) {
+        for (std::size_t i = 0; i < arrays_[k].offset.size(); ++i)
+            a[arrays_[k].offset[i]] = v[i];
+    }
+    void copy_out(const double* a, std::size_t k, double* out) const {
+        for (std::size_t i = 0; i < arrays_[k].offset.size(); ++i)
+            out[i] = a[arrays_[k].offset[i]];
+    }
+    std::vector<variable_info> info_;
+    std::vector<variable_arrays> arrays_;
+};
+
+template <class G, class Loss>
+layout layout_of(const Loss& l) {
+    using A = typename G::array_type;
+    const auto& v = l.variable(typename G::tag{});
+    layout lay;
+    if constexpr (G::is_sampled) {
+        using rule = typename G::sharing_rule;
+        // a layout dimension is kept unless the rule makes it 1 for every space (probe 2 x 3)
+        const Eigen::Index n = l.num_blocks(), m = l.num_ops();
+        const bool keep_rows = rule::rows(2, 3) != 1, keep_cols = rule::cols(2, 3) != 1;
+        lay.sampled_group = true;
+        lay.layout_rows = rule::rows(n, m);
+        if (keep_rows)
+            lay.shape.push_back(std::size_t(rule::rows(n, m)));
+        if (keep_cols)
+            lay.shape.push_back(std::size_t(rule::cols(n, m)));
+        lay.shape.push_back(std::size_t(v.cols()));
+    } else if constexpr (A::ColsAtCompileTime == 1) {
+        lay.shape = {std::size_t(v.rows())};
+    } else if constexpr (A::RowsAtCompileTime == 1) {
+        lay.shape = {std::size_t(v.cols())};
+        lay.transposed_vector = true;
+    } else {
+        lay.shape = {std::size_t(v.rows()), std::size_t(v.cols())};
+    }
+    return lay;
+}
+
+template <class Loss>
+class session_impl final : public session_arrays {
+    static_assert(std::is_same_v<typename Loss::scalar_type, double>, "nais_eval::session: double losses only");
+
+public:
+    using reporter = std::function<nlohmann::json(const Loss&, double clock_mhz)>;
+    /// `keys`: the spec's names of the device's groups, where they differ from the tags' names.
+    explicit session_impl(std::unique_ptr<Loss> l, reporter report, const std::vector<std::string>& keys = {})
+        : l_(std::move(l)), report_(std::move(report)) {
+        Loss& x = *l_;
+        const layout theta_layout{{std::size_t(x.num_blocks()), std::size_t(x.num_ops())}, 1, false, false};
+        info_.push_back({"theta", theta_layout.shape, true});
+        arrays_.push_back({x.theta().data(), x.theta_noise().data(), x.grad_theta().data(), x.arch_probabilities().data(),
+                           x.grad_arch_probabilities().data(), storage_offsets(x.theta(), theta_layout)});
+        x.for_each_group([&](auto g, auto& value, auto& grad) {
+            using G = decltype(g);
+            using tag = typename G::tag;
+            const layout lay = layout_of<G>(x);
+            const std::size_t k = info_.size() - 1;
+            info_.push_back({k < keys.size() ? keys[k] : G::tag::name, lay.shape, G::is_sampled});
+            variable_arrays a{value.data(), nullptr, grad.data(), value.data(), grad.data(), storage_offsets(value, lay)};
+            if constexpr (G::is_sampled) {
+                a.noise = x.noise(tag{}).data();
+                a.probs = x.probabilities(tag{}).data();
+                a.adjoint = x.grad_probabilities(tag{}).data();
+            }
+            arrays_.push_back(std::move(a));
+        });
+    }
+    bool has_resources() const override { return Loss::has_resources; }
+
+    void set_parameter(const std::string& name, double v) override {
+        if (name == "hard")
+            l_->params().hard = v != 0;
+        else
+            *parameter_ref(name) = v;
+    }
+    double parameter(const std::string& name) const override {
+        if (name == "hard")
+            return l_->params().hard ? 1 : 0;
+        return *parameter_ref(name);
+    }
+
+    session_result evaluate() override {
+        session_result r;
+        r.loss = l_->evaluate();
+        r.perf_loss = l_->perf_loss();
+        r.res = l_->res();
+        r.penalty = l_->penalty();
+        r.grad_acc_loss = l_->grad_acc_loss();
+        if constexpr (requires(const Loss& x) { x.perf_blocks(); }) {
+            const auto& b = l_->perf_blocks();
+            r.perf_blocks.assign(b.data(), b.data() + b.size());
+        }
+        return r;
+    }
+    std::vector<int> derived_ops() const override { return l_->derived_ops(); }
+    nlohmann::json design(double clock_mhz) const override { return report_(*l_, clock_mhz); }
+
+private:
+    double* parameter_ref(const std::string& name) const {
+        auto& p = l_->params();
+        if (name == "tau")
+            return &p.tau;
+        if (name == "alpha")
+            return &p.alpha;
+        if (name == "acc_loss")
+            return &p.acc_loss;
+        if (name == "beta")
+            return &p.beta;
+        if (name == "C")
+            return &p.C;
+        if (name == "res_ub")
+            return &p.res_ub;
+        nais::detail::fail("parameter '", name, "': expected tau, hard, alpha, acc_loss, beta, C or res_ub");
+    }
+
+    std::unique_ptr<Loss> l_;  // nais::loss is neither copyable nor movable: its arrays stay put
+    reporter report_;
+};
+
+/// A session over a composed loss built by a device's spec reader; `report(loss, clock_mhz)`
+/// derives and evaluates its discrete design.
+template <class Loss, class Report>
+std::unique_ptr<session> make_session(std::unique_ptr<Loss> l, Report report, const std::vector<std::string>& keys = {}) {
+    return std::make_unique<session_impl<Loss>>(std::move(l), std::move(report), keys);
+}
+
+}  // namespace detail
+
+}  // namespace nais_eval
