@@ -249,10 +249,6 @@ inline nais::layered_space read_layered_space_key(const json& spec, const std::s
     }
 }
 
-}  // namespace detail
-
-namespace detail {
-
 /// Calls on(space) with the spec's space: a space or network of real layers ("space") or MBConv
 /// blocks, ops and bits.
 template <class F>
