@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/device/tiled/compression_space.hpp>
 #include <nais/device/tiled/design_search.hpp>
 #include <nais/device/tiled/template_model.hpp>
 #include <nais/device/tiled/workloads.hpp>
@@ -33,12 +34,6 @@
 // driver (the relaxed form in relaxed.hpp).
 namespace nais::tiled {
 
-/// One compression option of one layer.
-struct compression_choice {
-    std::string technique = "none";  ///< none, channel, pattern, quantize
-    compression c;
-};
-
 /// The cost in accuracy of compressing `layer` (as the uncompressed network has it) by `choice`;
 /// the search needs it additive over layers. Users pass their own (measured, or a predictor).
 using accuracy_cost = std::function<double(const workload& layer, const compression_choice& choice)>;
@@ -65,13 +60,9 @@ inline double standin_accuracy_cost(const workload& l, const compression_choice&
     return weighted_standin_cost(l, ch, standin_weights{});
 }
 
-/// The options of a hot-start search.
-struct hot_start_options {
+/// The options of a hot-start search (iSpace's offers, then the search's).
+struct hot_start_options : compression_offer {
     double target_ms = 5;                    ///< HotNAS's ImageNet timing constraint
-    std::vector<int> channel_cuts = {1, 2, 3};     ///< channels removed, in steps of max(1, M/32) (512: 16)
-    std::vector<int> pattern_zeros = {1, 2, 3, 4}; ///< weights removed per k x k kernel (k >= 3)
-    std::vector<int> weight_bits = {12, 8};        ///< quantised weight widths
-    bool by_class = true;                    ///< iSpace: techniques by iDetect class
     int max_rounds = 4;                      ///< knapsack / design-search alternations
     mode latency_mode = mode::hardware;
     shapes layer_shapes = shapes::true_shapes;
@@ -103,26 +94,6 @@ struct hot_start_result {
 };
 
 namespace detail {
-
-/// The choices iSpace offers a layer of class `b` (always "none" first).
-inline std::vector<compression_choice> offered(const workload& l, bottleneck b, bool cuttable, const hot_start_options& o) {
-    std::vector<compression_choice> v{compression_choice{}};
-    const bool all = !o.by_class;
-    if ((all || b == bottleneck::input || b == bottleneck::output) && cuttable) {
-        const std::int64_t step = std::max<std::int64_t>(1, l.M / 32);
-        for (int k : o.channel_cuts)
-            if (l.M - k * step >= 1)
-                v.push_back({"channel", compression{l.M - k * step, 0, 0}});
-    }
-    if ((all || b == bottleneck::compute) && l.K_h * l.K_w >= 9)
-        for (int z : o.pattern_zeros)
-            if (z >= 1 && z < l.K_h * l.K_w)
-                v.push_back({"pattern", compression{0, l.K_h * l.K_w - z, 0}});
-    if (all || b == bottleneck::weight)
-        for (int bits : o.weight_bits)
-            v.push_back({"quantize", compression{0, 0, bits}});
-    return v;
-}
 
 struct option_point {
     double cycles = 0, cost = 0;
@@ -226,26 +197,9 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
     out.initial_ms = milliseconds(total(base_cycles), dev);
     const double budget = o.target_ms * dev.clock_mhz * 1e3 * (1 - 1e-12);
 
-    // which layers a channel cut may touch, and its consumers (the layers whose input
-    // channels change): a cut that breaks the network (a residual add) is not offered
-    std::map<std::size_t, std::vector<std::size_t>> consumers;
-    for (std::size_t k = 0; k < base.size(); ++k) {
-        const workload& w = base[k];
-        if (w.depthwise || w.groups != 1 || w.M < 2 || w.R * w.C == 1)
-            continue;  // fc layers and grouped convs keep their channels
-        compression_plan one{{w.name, compression{w.M - 1, 0, 0}}};
-        try {
-            const std::vector<workload> cut = load(one);
-            if (cut.size() != base.size())
-                continue;
-            std::vector<std::size_t> c;
-            for (std::size_t j = 0; j < cut.size(); ++j)
-                if (j != k && (cut[j].N != base[j].N || cut[j].M != base[j].M))
-                    c.push_back(j);
-            consumers[k] = c;
-        } catch (const nais::invalid_argument&) {
-        }
-    }
+    // which layers a channel cut may touch, and its consumers (compression_space.hpp)
+    const workload_loader loader = load;
+    const std::map<std::size_t, std::vector<std::size_t>> consumers = detail::cut_consumers(base, loader);
 
     compression_plan plan;
     std::vector<bottleneck> first_class;  // iDetect on the first design (round 0's classes)
@@ -255,82 +209,37 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
         if (o.progress)
             o.progress(std::uint64_t(round), std::uint64_t(o.max_rounds));
         ++out.rounds;
-        // units: union of each cuttable layer with its consumers
-        std::vector<std::size_t> parent(base.size());
-        std::iota(parent.begin(), parent.end(), 0);
-        const auto find = [&](std::size_t x) {
-            while (parent[x] != x)
-                x = parent[x] = parent[parent[x]];
-            return x;
-        };
         // each layer uncompressed on d: its class (iSpace) and its cycles
         std::vector<layer_report> plain;
-        for (const workload& w : base)
+        std::vector<bottleneck> classes;
+        for (const workload& w : base) {
             plain.push_back(evaluate_layer(w, d, dev, p, o.latency_mode));
-        if (round == 0)
-            for (const layer_report& r : plain)
-                first_class.push_back(r.limit);
-        std::vector<std::vector<compression_choice>> choices(base.size());
-        for (std::size_t k = 0; k < base.size(); ++k) {
-            const bool cuttable = consumers.count(k) > 0;
-            choices[k] = detail::offered(base[k], plain[k].limit, cuttable, o);
-            bool cuts = false;
-            for (const auto& ch : choices[k])
-                cuts = cuts || ch.technique == "channel";
-            if (cuts)
-                for (std::size_t c : consumers[k])
-                    parent[find(c)] = find(k);
+            classes.push_back(plain.back().limit);
         }
-        std::map<std::size_t, std::vector<std::size_t>> groups;
-        for (std::size_t k = 0; k < base.size(); ++k)
-            groups[find(k)].push_back(k);
+        if (round == 0)
+            first_class = classes;
         std::vector<knapsack_unit> units;
         double fixed = 0;
-        for (const auto& [root, members] : groups) {
-            std::size_t combos = 1;
-            for (std::size_t k : members)
-                combos *= choices[k].size();
-            if (combos == 1) {
-                for (std::size_t k : members)
+        for (const compression_unit& cu : compression_units(base, classes, consumers, o)) {
+            if (cu.plans.size() == 1) {
+                for (std::size_t k : cu.layers)
                     fixed += plain[k].t.cycles;
                 continue;
             }
-            require(combos <= 100000, "fpga-tiled: hot start: a unit of ", members.size(), " layers has ", combos,
-                    " combinations (at most 100000): offer fewer choices");
             knapsack_unit u;
-            u.layers = members;
-            for (std::size_t c = 0; c < combos; ++c) {
-                compression_plan pl;
-                double cst = 0;
-                bool cut = false;
-                std::size_t rest = c;
-                for (std::size_t k : members) {
-                    const compression_choice& ch = choices[k][rest % choices[k].size()];
-                    rest /= choices[k].size();
-                    if (ch.technique != "none") {
-                        pl[base[k].name] = ch.c;
-                        cut = cut || ch.c.out_channels != 0;
-                        cst += cost(base[k], ch);
-                    }
-                }
-                // a channel cut reshapes its consumers: re-analyse; patterns and bits change
-                // only the layer itself
+            u.layers = cu.layers;
+            for (std::size_t c = 0; c < cu.plans.size(); ++c) {
                 double cy = 0;
-                if (cut) {
-                    const std::vector<workload> ws = load(pl);
-                    const std::map<std::string, std::size_t> ix = index_of(ws);
-                    for (std::size_t k : members)
-                        cy += layer_cycles(ws[ix.at(base[k].name)], d, dev, p, o.latency_mode);
-                } else {
-                    for (std::size_t k : members) {
-                        const auto it = pl.find(base[k].name);
-                        cy += it == pl.end() ? plain[k].t.cycles
-                                             : layer_cycles(with_compression(base[k], it->second), d, dev, p, o.latency_mode);
-                    }
-                }
-                require(std::isfinite(cst), "fpga-tiled: hot start: the accuracy cost of a choice for '", base[members[0]].name,
+                if (c == 0)
+                    for (std::size_t k : cu.layers)
+                        cy += plain[k].t.cycles;
+                else
+                    for (const workload& w : unit_workloads(cu, c, base, loader))
+                        cy += layer_cycles(w, d, dev, p, o.latency_mode);
+                const double cst = unit_cost(cu, c, base, cost);
+                require(std::isfinite(cst), "fpga-tiled: hot start: the accuracy cost of a choice for '", base[cu.layers[0]].name,
                         "' is not finite");
-                u.plans.push_back(std::move(pl));
+                u.plans.push_back(cu.plans[c]);
                 u.cycles.push_back(cy);
                 u.cost.push_back(cst);
             }
