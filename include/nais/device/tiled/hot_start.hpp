@@ -115,6 +115,60 @@ inline std::vector<option_point> pareto(std::vector<option_point> v) {
 
 }  // namespace detail
 
+namespace detail {
+
+/// Refuses hot-start options outside their ranges, naming the key.
+inline void check_hot_start(const hot_start_options& o, const device& dev) {
+    using nais::detail::require;
+    require(std::isfinite(o.target_ms) && o.target_ms > 0, "fpga-tiled: hot start target_ms must be > 0, got ", o.target_ms);
+    require(o.max_rounds >= 1 && o.max_rounds <= 100, "fpga-tiled: hot start max_rounds must be in [1, 100]");
+    require(o.batch >= 1 && o.batch <= max_design_value, "fpga-tiled: hot start batch must be in [1, ", max_design_value, "]");
+    for (int b : o.weight_bits)
+        require(b >= 1 && b <= dev.word_bits, "fpga-tiled: hot start weight_bits must be in [1, ", dev.word_bits, "], got ", b);
+    for (int k : o.channel_cuts)
+        require(k >= 1 && k <= 1024, "fpga-tiled: hot start channel_cuts must be in [1, 1024], got ", k);
+    for (int z : o.pattern_zeros)
+        require(z >= 1 && z <= 1024, "fpga-tiled: hot start pattern_zeros must be in [1, 1024], got ", z);
+}
+
+/// The result's plan, exact latency on out.final_design, savings and per-layer rows (the
+/// accuracy cost is the caller's); `classes`: iDetect on out.initial_design.
+template <class Load>
+void report_plan(hot_start_result& out, const std::vector<workload>& base, const std::vector<bottleneck>& classes,
+                 const compression_plan& plan, const Load& load, const device& dev, const precision& p, mode m,
+                 double target_ms) {
+    const std::vector<workload> compressed = load(plan);
+    const network_report rep = evaluate(compressed, out.final_design, dev, p, m);
+    out.plan = plan;
+    out.final_ms = rep.ms;
+    out.met = rep.ms <= target_ms && rep.feasible;
+    if (out.met)
+        out.shortfall_ms = 0;
+    double uncompressed = 0;
+    for (const workload& w : base)
+        uncompressed += layer_cycles(w, out.final_design, dev, p, m);
+    out.saved_by_compression_ms = milliseconds(uncompressed, dev) - rep.ms;
+    out.saved_by_design_ms = out.initial_ms - milliseconds(uncompressed, dev);
+    std::map<std::string, std::size_t> ix;
+    for (std::size_t k = 0; k < compressed.size(); ++k)
+        ix[compressed[k].name] = k;
+    out.layers.clear();
+    for (std::size_t k = 0; k < base.size(); ++k) {
+        hot_start_layer row;
+        row.name = base[k].name;
+        row.initial_class = classes.at(k);
+        if (const auto it = plan.find(base[k].name); it != plan.end()) {
+            row.applied.c = it->second;
+            row.applied.technique = it->second.out_channels ? "channel" : it->second.kept ? "pattern" : "quantize";
+        }
+        row.ms_before = milliseconds(layer_cycles(base[k], out.initial_design, dev, p, m), dev);
+        row.ms_after = milliseconds(layer_cycles(compressed[ix.at(base[k].name)], out.final_design, dev, p, m), dev);
+        out.layers.push_back(row);
+    }
+}
+
+}  // namespace detail
+
 /// A unit of the knapsack: layers whose latencies depend only on the unit's choices, and the
 /// unit's combinations (one choice per member layer; the plan they make, its cycles and cost).
 struct knapsack_unit {
@@ -162,15 +216,7 @@ inline std::vector<std::size_t> solve_knapsack(const std::vector<knapsack_unit>&
 inline hot_start_result hot_start(const net::network& net, const hot_start_options& o = {}, const device& dev = {},
                                   const precision& p = {}, const accuracy_cost& cost = standin_accuracy_cost) {
     using nais::detail::require;
-    require(std::isfinite(o.target_ms) && o.target_ms > 0, "fpga-tiled: hot start target_ms must be > 0, got ", o.target_ms);
-    require(o.max_rounds >= 1 && o.max_rounds <= 100, "fpga-tiled: hot start max_rounds must be in [1, 100]");
-    require(o.batch >= 1 && o.batch <= max_design_value, "fpga-tiled: hot start batch must be in [1, ", max_design_value, "]");
-    for (int b : o.weight_bits)
-        require(b >= 1 && b <= dev.word_bits, "fpga-tiled: hot start weight_bits must be in [1, ", dev.word_bits, "], got ", b);
-    for (int k : o.channel_cuts)
-        require(k >= 1 && k <= 1024, "fpga-tiled: hot start channel_cuts must be in [1, 1024], got ", k);
-    for (int z : o.pattern_zeros)
-        require(z >= 1 && z <= 1024, "fpga-tiled: hot start pattern_zeros must be in [1, 1024], got ", z);
+    detail::check_hot_start(o, dev);
     const auto load = [&](const compression_plan& plan) {  // the workloads of a compressed network
         return workloads(net, plan, o.layer_shapes, o.batch);
     };
@@ -182,23 +228,15 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
         return c;
     };
     const auto total = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
-    const auto index_of = [&](const std::vector<workload>& ws) {
-        std::map<std::string, std::size_t> ix;
-        for (std::size_t k = 0; k < ws.size(); ++k)
-            ix[ws[k].name] = k;
-        return ix;
-    };
-
     hot_start_result out;
     const design_search_result first = search_design(base, dev, p, o.latency_mode);
     require(first.found, "fpga-tiled: no design of the template fits the device");
     out.initial_design = out.final_design = first.best;
-    const std::vector<double> base_cycles = cycles_of(base, first.best);
-    out.initial_ms = milliseconds(total(base_cycles), dev);
+    out.initial_ms = milliseconds(total(cycles_of(base, first.best)), dev);
     const double budget = o.target_ms * dev.clock_mhz * 1e3 * (1 - 1e-12);
 
     // which layers a channel cut may touch, and its consumers (compression_space.hpp)
-    const workload_loader loader = load;
+    const workload_loader loader = [&](const compression_plan& pl) { return load(pl); };
     const std::map<std::size_t, std::vector<std::size_t>> consumers = detail::cut_consumers(base, loader);
 
     compression_plan plan;
@@ -286,30 +324,10 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
     if (o.progress)
         o.progress(std::uint64_t(o.max_rounds), std::uint64_t(o.max_rounds));
     if (have_plan) {
-        const std::vector<workload> compressed = load(plan);
-        const network_report rep = evaluate(compressed, out.final_design, dev, p, o.latency_mode);
-        out.plan = plan;
-        out.final_ms = rep.ms;
-        out.met = rep.ms <= o.target_ms && rep.feasible;
-        if (out.met)
-            out.shortfall_ms = 0;
-        const double uncompressed_ms = milliseconds(total(cycles_of(base, out.final_design)), dev);
-        out.saved_by_compression_ms = uncompressed_ms - rep.ms;
-        out.saved_by_design_ms = out.initial_ms - uncompressed_ms;
-        const std::map<std::string, std::size_t> ix = index_of(compressed);
-        for (std::size_t k = 0; k < base.size(); ++k) {
-            hot_start_layer row;
-            row.name = base[k].name;
-            row.initial_class = first_class[k];
-            if (const auto it = plan.find(base[k].name); it != plan.end()) {
-                row.applied.c = it->second;
-                row.applied.technique = it->second.out_channels ? "channel" : it->second.kept ? "pattern" : "quantize";
-                out.accuracy_cost += cost(base[k], row.applied);
-            }
-            row.ms_before = milliseconds(base_cycles[k], dev);
-            row.ms_after = milliseconds(layer_cycles(compressed[ix.at(base[k].name)], out.final_design, dev, p, o.latency_mode), dev);
-            out.layers.push_back(row);
-        }
+        detail::report_plan(out, base, first_class, plan, load, dev, p, o.latency_mode, o.target_ms);
+        for (std::size_t k = 0; k < base.size(); ++k)
+            if (out.layers[k].applied.technique != "none")
+                out.accuracy_cost += cost(base[k], out.layers[k].applied);
     } else {
         out.final_ms = out.initial_ms;
     }

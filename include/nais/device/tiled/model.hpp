@@ -112,36 +112,61 @@ private:
     design_vector x_ = design_vector::Ones();
 };
 
-/// RES = dsp x the relaxed utilisation of the binding resource (relaxed_utilisation).
-template <class U, class T>
-class resource_use_node : public expr::node<resource_use_node<U, T>> {
+/// RES = dsp x the relaxed utilisation of the binding resource (relaxed_utilisation); with a
+/// latency target (target_ms > 0) the expected ms over the target joins the relaxed max, so
+/// Eq. 1's penalty also starts where the network reaches the target: RES = dsp x
+/// max_tau(DSP/dsp, port bits/port_bits, BRAM/bram, E[ms]/target_ms).
+template <class U, class Latency, class T>
+class resource_use_node : public expr::node<resource_use_node<U, Latency, T>> {
 public:
     using value_type = T;
-    resource_use_node(U u, int Tk, const device& dev, const relaxation* relax) : u_(std::move(u)), tk_(Tk), dev_(dev), relax_(relax) {}
+    resource_use_node(U u, Latency latency, int Tk, const device& dev, const relaxation* relax, const double* target_ms)
+        : u_(std::move(u)), latency_(std::move(latency)), tk_(Tk), dev_(dev), relax_(relax), target_ms_(target_ms) {}
     const value_type& forward() {
         x_ = design_of_log2(u_.forward());
-        const dual r = relaxed_utilisation(seeded(x_), tk_, dev_, relaxed_ops{*relax_}) * double(dev_.dsp);
-        out_ = static_cast<T>(r.v);
-        grad_ = r.d;
+        const relaxed_ops ops{*relax_};
+        dual r = relaxed_utilisation(seeded(x_), tk_, dev_, ops);
+        d_latency_ = 0;
+        if (*target_ms_ > 0) {  // the latency's share: d max / d b = (b / y)^(p - 1) (relaxed_ops::max)
+            const double b = static_cast<double>(latency_.forward()) / *target_ms_;
+            const dual y = ops.max(r, dual(b));
+            d_latency_ = b > 0 ? std::pow(b / y.v, 1 / relax_->tau_max - 1) / *target_ms_ * double(dev_.dsp) : 0;
+            r = y;
+        }
+        out_ = static_cast<T>(r.v * double(dev_.dsp));
+        grad_ = r.d * double(dev_.dsp);
         return out_;
     }
     const value_type& value() const noexcept { return out_; }
     void backward(const value_type& seed) {
         u_.backward(log2_gradient(design_vector(grad_ * static_cast<double>(seed)), x_, expr::value_t<U>(u_.value())));
+        if (*target_ms_ > 0)
+            latency_.backward(static_cast<T>(d_latency_ * static_cast<double>(seed)));
     }
 
 private:
     U u_;
+    Latency latency_;
     int tk_;
     device dev_;
     const relaxation* relax_;
+    const double* target_ms_;
     T out_{};
+    double d_latency_ = 0;
     design_vector grad_ = design_vector::Zero(), x_ = design_vector::Ones();
 };
 
 }  // namespace detail
 
-/// The template as a device model over a space (MBConv or layered): variables theta (the
+/// A space that gives the template's workloads of each cell itself (compression_space): the
+/// model runs them as they are instead of analysing candidate_network(space, i, m).
+template <class S>
+concept workload_space = requires(const S& s, int i) {
+    { s.tiled_workloads(i, i) } -> std::convertible_to<const std::vector<workload>&>;
+};
+
+/// The template as a device model over a space (MBConv, layered, or one that gives its
+/// workloads: compression_space): variables theta (the
 /// loss's) and log2_design (1 x 7). The device, precision and mode are constants of the model;
 /// params().relax holds the temperatures (they may change between evaluations).
 template <search_space S, class T = double>
@@ -159,6 +184,9 @@ public:
 
     struct parameters {
         relaxation relax{};  ///< temperatures of max/min and ceil/floor (relaxed.hpp)
+        /// A latency target in ms (0: none): E[ms] / target_ms joins RES's relaxed max, so with
+        /// res_ub = device.dsp the penalty starts at the target as at every resource limit.
+        double target_ms = 0;
     };
 
     /// Refuses a device, precision or candidate the template cannot run, naming it.
@@ -170,9 +198,14 @@ public:
         for (int op = 0; op < space.num_ops(); ++op)
             for (int i = 0; i < space.num_blocks(); ++i)
                 if (op_runs_on_hardware(space, i, op)) {
-                    auto w = workloads(candidate_network(space, i, op));
-                    for (workload& l : w)
-                        l.name = "block " + std::to_string(i) + " op " + std::to_string(op) + ": " + l.name;
+                    std::vector<workload> w;
+                    if constexpr (workload_space<S>) {
+                        w = space.tiled_workloads(i, op);
+                    } else {
+                        w = workloads(candidate_network(space, i, op));
+                        for (workload& l : w)
+                            l.name = "block " + std::to_string(i) + " op " + std::to_string(op) + ": " + l.name;
+                    }
                     tk_ = std::max(tk_, largest_kernel(w));
                     cells_[index(i, op, space.num_blocks())] = std::move(w);
                 }
@@ -193,15 +226,20 @@ public:
         const relaxation* relax = &b.params().relax;
         latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), num_ops(),
                              {&cells_, dev_, prec_, mode_, relax});
+        using u_type = std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>;
+        using total_type = decltype(nais::sum(blocks_.ref()));
         return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), std::move(latency)))),  // Eq. 4
                             nais::sum(blocks_.ref()),                                                           // Eq. 6
-                            detail::resource_use_node<std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>, T>(
-                                b.variable(log2_design_tag{}), tk_, dev_, relax));
+                            detail::resource_use_node<u_type, total_type, T>(b.variable(log2_design_tag{}),
+                                                                             nais::sum(blocks_.ref()), tk_, dev_, relax,
+                                                                             &b.params().target_ms));
     }
 
     template <class P>
     void validate_parameters(const P& p) const {
         detail::check_relaxed(design_vector::Ones(), p.relax);
+        nais::detail::require(std::isfinite(p.target_ms) && p.target_ms >= 0,
+                              "fpga-tiled: params.target_ms must be finite and >= 0 (0: no latency target), got ", p.target_ms);
     }
     /// 2^u must stay a design value: every u in [0, 20].
     template <class Loss>
