@@ -23,7 +23,8 @@ net::network random_network(std::mt19937& rng) {
     const int layers = 2 + pick(rng) % 2;
     for (int k = 0; k < layers; ++k) {
         const int kind = pick(rng);
-        const std::string name = "c" + std::to_string(k);
+        std::string name = "c";  // not "c" + to_string(k): GCC 12 -O3 warns falsely (-Wrestrict, GCC bug 105329)
+        name += std::to_string(k);
         if (kind == 0)
             n.layers.push_back(net::conv(name, ch(rng), 3, 1, 1));
         else if (kind == 1)

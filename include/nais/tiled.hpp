@@ -12,3 +12,5 @@
 #include <nais/device/tiled/design_search.hpp>
 #include <nais/device/tiled/hot_start.hpp>
 #include <nais/device/tiled/model.hpp>
+#include <nais/device/tiled/compression_space.hpp>
+#include <nais/device/tiled/hot_start_gradient.hpp>

@@ -2,10 +2,15 @@
 // plus
 //   "target_ms": 8                         a hot start to this latency (without it: design search only)
 //   "hot_start": {"channel_cuts": [1, 2, 3], "pattern_zeros": [1, 2, 3, 4], "weight_bits": [12, 8],
-//                 "by_class": true, "max_rounds": 4}
-//   "accuracy_cost": {"channel": 1, "pattern": 0.5, "quantize": 0.25, "layers": {"name": 2.0}}
+//                 "by_class": true, "max_rounds": 4,
+//                 "search": "knapsack" or "gradient", "steps": 300, "attempts": 3, "seed": 1}
+//   "accuracy_cost": {"channel": 1, "pattern": 0.5, "quantize": 0.25, "layers": {"name": 2.0},
+//                     "interaction": 0}
 // The accuracy cost is nais's stand-in (tiled::weighted_standin_cost) with each technique's weight
 // and a per-layer sensitivity factor (default 1), e.g. measured by fine-tuning each layer once.
+// "interaction" > 0 makes it non-additive (tiled::interacting_standin: neighbouring compressed
+// units compound), which the knapsack cannot take: the search is then "gradient"
+// (tiled::hot_start_gradient), the default for it; "steps", "attempts" and "seed" belong to it.
 #include "tiled_spec.hpp"
 
 #include <chrono>
@@ -82,8 +87,10 @@ hotnas_job read_hotnas_text(const std::string& text, const std::string& base_dir
     o.batch = job.setting.batch;
     if (const auto h = spec.find("hot_start"); h != spec.end()) {
         if (!h->is_object())
-            detail::fail("hot_start", "an object {channel_cuts, pattern_zeros, weight_bits, by_class, max_rounds}", *h);
-        detail::refuse_unknown(*h, "hot_start.", {"channel_cuts", "pattern_zeros", "weight_bits", "by_class", "max_rounds"});
+            detail::fail("hot_start", "an object {channel_cuts, pattern_zeros, weight_bits, by_class, max_rounds, search, "
+                                      "steps, attempts, seed}", *h);
+        detail::refuse_unknown(*h, "hot_start.", {"channel_cuts", "pattern_zeros", "weight_bits", "by_class", "max_rounds",
+                                                  "search", "steps", "attempts", "seed"});
         if (h->contains("channel_cuts"))
             o.channel_cuts = int_list((*h)["channel_cuts"], "hot_start.channel_cuts", 1, 1024);
         if (h->contains("pattern_zeros"))
@@ -103,8 +110,9 @@ hotnas_job read_hotnas_text(const std::string& text, const std::string& base_dir
     }
     if (const auto a = spec.find("accuracy_cost"); a != spec.end()) {
         if (!a->is_object())
-            detail::fail("accuracy_cost", "an object {channel, pattern, quantize, layers}", *a);
-        detail::refuse_unknown(*a, "accuracy_cost.", {"channel", "pattern", "quantize", "layers"});
+            detail::fail("accuracy_cost", "an object {channel, pattern, quantize, layers, interaction}", *a);
+        detail::refuse_unknown(*a, "accuracy_cost.", {"channel", "pattern", "quantize", "layers", "interaction"});
+        job.interaction = weight(*a, "interaction", "accuracy_cost.", 0);
         job.weights.channel = weight(*a, "channel", "accuracy_cost.", job.weights.channel);
         job.weights.pattern = weight(*a, "pattern", "accuracy_cost.", job.weights.pattern);
         job.weights.quantize = weight(*a, "quantize", "accuracy_cost.", job.weights.quantize);
@@ -122,6 +130,39 @@ hotnas_job read_hotnas_text(const std::string& text, const std::string& base_dir
                 job.layer_sensitivity[name] = weight(*l, name.c_str(), "accuracy_cost.layers.", 1.0);
             }
         }
+    }
+    // the search: the exact knapsack (additive costs) or the gradient hot start
+    std::string search = job.interaction > 0 ? "gradient" : "knapsack";
+    const json no_options = json::object();
+    const json& h = spec.contains("hot_start") ? spec["hot_start"] : no_options;
+    if (const auto it = h.find("search"); it != h.end()) {
+        if (!it->is_string() || (*it != "knapsack" && *it != "gradient"))
+            detail::fail("hot_start.search", "\"knapsack\" or \"gradient\"", *it);
+        search = it->get<std::string>();
+    }
+    if (search == "knapsack") {
+        if (job.interaction > 0)
+            throw spec_error("key 'hot_start.search': the knapsack needs an additive accuracy cost, and "
+                             "accuracy_cost.interaction makes it non-additive: use \"gradient\"");
+        for (const char* k : {"steps", "attempts", "seed"})
+            if (h.contains(k))
+                throw spec_error(std::string("key 'hot_start.") + k + "': belongs to \"search\": \"gradient\"");
+    } else {
+        nais::tiled::gradient_hot_start_options g;
+        static_cast<nais::tiled::hot_start_options&>(g) = o;
+        if (h.contains("steps")) {
+            g.steps = detail::integer_at_least(h["steps"], "hot_start.steps", 0);
+            if (g.steps > 100000)
+                detail::fail("hot_start.steps", "an integer in [0, 100000]", h["steps"]);
+        }
+        if (h.contains("attempts")) {
+            g.attempts = detail::integer_at_least(h["attempts"], "hot_start.attempts", 0);
+            if (g.attempts > 20)
+                detail::fail("hot_start.attempts", "an integer in [0, 20]", h["attempts"]);
+        }
+        if (h.contains("seed"))
+            g.seed = static_cast<std::uint64_t>(detail::integer_at_least(h["seed"], "hot_start.seed", 0));
+        job.gradient = g;
     }
     job.hot_start = o;
     return job;
@@ -159,10 +200,29 @@ json run_hotnas(const hotnas_job& job, const progress_callback& progress) {
     }
     nais::tiled::hot_start_options o = *job.hot_start;
     o.progress = progress;
-    const nais::tiled::hot_start_result r = nais::tiled::hot_start(
-        s.network, o, s.device, s.bits,
-        [&job](const nais::tiled::workload& l, const nais::tiled::compression_choice& c) { return job.accuracy_cost(l, c); });
-    out["search"] = "hot_start";
+    const nais::tiled::accuracy_cost per_layer = [&job](const nais::tiled::workload& l,
+                                                        const nais::tiled::compression_choice& c) {
+        return job.accuracy_cost(l, c);
+    };
+    nais::tiled::hot_start_result r;
+    if (job.gradient) {
+        nais::tiled::gradient_hot_start_options g = *job.gradient;
+        g.progress = progress;
+        const nais::tiled::gradient_hot_start_result gr = nais::tiled::hot_start_gradient(
+            s.network, g, s.device, s.bits, nais::tiled::interacting_standin(job.interaction, per_layer));
+        r = gr;
+        out["search"] = "hot_start_gradient";
+        out["interaction"] = job.interaction;
+        out["steps"] = gr.steps;
+        out["derived_ms"] = gr.derived_ms;
+        out["derived_cost"] = gr.derived_cost;
+        out["repairs"] = gr.repairs;
+        out["refinements"] = gr.refinements;
+        out["from_derivation"] = gr.from_derivation;
+    } else {
+        r = nais::tiled::hot_start(s.network, o, s.device, s.bits, per_layer);
+        out["search"] = "hot_start";
+    }
     out["target_ms"] = o.target_ms;
     out["met"] = r.met;
     if (!r.met)
@@ -205,7 +265,7 @@ std::string hotnas_table(const json& r) {
           << d["I_p"] << "," << d["O_p"];
         return t.str();
     };
-    const bool hot = r["search"] == "hot_start";
+    const bool hot = r["search"] != "design";
     os << r["network"].get<std::string>() << " on the tiled template (" << r["mode"].get<std::string>() << " mode, "
        << r["limits"]["dsp"] << " DSP, " << r["limits"]["bram"] << " BRAM, " << r["limits"]["port_bits"] << " port bits, "
        << std::setprecision(0) << r["limits"]["clock_mhz"].get<double>() << " MHz)\n";
@@ -227,8 +287,15 @@ std::string hotnas_table(const json& r) {
     os << "\nsearched design " << design_text(r["initial_design"]) << ": " << r["initial_ms"].get<double>() << " ms uncompressed\n"
        << "final design    " << design_text(r["design"]) << ": " << r["ms"].get<double>() << " ms compressed; saved "
        << r["saved_by_compression_ms"].get<double>() << " ms by compression, " << r["saved_by_design_ms"].get<double>()
-       << " ms by the design; accuracy cost " << r["accuracy_cost"].get<double>() << "; " << r["rounds"] << " rounds, "
-       << r["seconds"].get<double>() << " s\n\n";
+       << " ms by the design; accuracy cost " << r["accuracy_cost"].get<double>() << "; ";
+    if (r["search"] == "hot_start_gradient")
+        os << "gradient search (interaction " << r["interaction"].get<double>() << "): " << r["steps"] << " steps, derived "
+           << r["derived_ms"].get<double>() << " ms at cost " << r["derived_cost"].get<double>() << ", " << r["repairs"]
+           << " repairs, " << r["refinements"] << " refinements, from the "
+           << (r["from_derivation"].get<bool>() ? "derived plan" : "greedy start") << ", ";
+    else
+        os << r["rounds"] << " rounds, ";
+    os << r["seconds"].get<double>() << " s\n\n";
     os << std::left << std::setw(28) << "layer" << std::right << std::setw(6) << "class" << std::setw(12) << "technique"
        << std::setw(10) << "setting" << std::setw(10) << "ms before" << std::setw(10) << "ms after" << std::setw(10) << "saved"
        << "\n";

@@ -42,6 +42,9 @@ struct hotnas_job {
     std::optional<nais::tiled::hot_start_options> hot_start;
     nais::tiled::standin_weights weights;              ///< "accuracy_cost": channel, pattern, quantize
     std::map<std::string, double> layer_sensitivity;  ///< "accuracy_cost.layers"
+    double interaction = 0;                           ///< "accuracy_cost.interaction": gamma of tiled::interacting_standin
+    /// "hot_start.search": "gradient" (tiled::hot_start_gradient; its steps, attempts, seed)
+    std::optional<nais::tiled::gradient_hot_start_options> gradient;
     /// the stand-in accuracy cost with the spec's weights and per-layer sensitivities
     double accuracy_cost(const nais::tiled::workload& l, const nais::tiled::compression_choice& c) const;
 };

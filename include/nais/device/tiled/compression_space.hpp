@@ -10,6 +10,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -35,6 +36,11 @@ struct compression_choice {
     std::string technique = "none";  ///< none, channel, pattern, quantize
     compression c;
 };
+
+/// A layer's compression with its technique named (a plan's entry as a choice).
+inline compression_choice choice_of(const compression& c) {
+    return {c.out_channels ? "channel" : c.kept ? "pattern" : c.weight_bits ? "quantize" : "none", c};
+}
 
 /// iSpace: which compressions a layer is offered.
 struct compression_offer {
@@ -203,7 +209,7 @@ struct compression_space_options {
 };
 
 /// iSpace as a nais search space over a trained network: row i is a unit with more than one
-/// combination, column m its combination m (0: uncompressed; columns past a unit's count are
+/// combination (rows in network order: by their first layer), column m its combination m (0: uncompressed; columns past a unit's count are
 /// unavailable); a last row holds the layers nobody compresses (one column). The tiled model
 /// (model.hpp) reads each cell's workloads through tiled_workloads(i, m), so theta becomes the
 /// compression logits and log2_design the design, in one EDD loss.
@@ -218,7 +224,7 @@ public:
     /// iSpace of `net` with each layer's class taken on design `d` (iDetect).
     compression_space(const net::network& net, const design& d, const device& dev = {}, const precision& p = {},
                       mode m = mode::hardware, const options& o = {})
-        : net_(net), o_(o), prec_bits_(p.weights) {
+        : net_(net), o_(o), prec_bits_(p.weights), id_(next_id()) {
         nais::detail::require(o.batch >= 1 && o.batch <= max_design_value, "fpga-tiled: compression space batch must be in [1, ",
                               max_design_value, "], got ", o.batch);
         base_ = load({});
@@ -237,6 +243,9 @@ public:
             }
             units_.push_back(std::move(u));
         }
+        std::sort(units_.begin(), units_.end(), [](const compression_unit& a, const compression_unit& b) {
+            return a.layers.front() < b.layers.front();  // network order
+        });
         if (!fixed.layers.empty()) {
             std::sort(fixed.layers.begin(), fixed.layers.end());
             fixed.choices.push_back(std::vector<compression_choice>(fixed.layers.size()));
@@ -320,10 +329,17 @@ public:
     const std::vector<workload>& base() const noexcept { return base_; }
     const std::vector<bottleneck>& classes() const noexcept { return classes_; }
     const net::network& network() const noexcept { return net_; }
+    /// A number no other space built in this process has (copies share it): a key for caches
+    /// of per-cell values.
+    std::uint64_t id() const noexcept { return id_; }
     /// The workloads of the network compressed by `plan` (the space's shapes and batch).
     std::vector<workload> load(const compression_plan& plan) const { return workloads(net_, plan, o_.layer_shapes, o_.batch); }
 
 private:
+    static std::uint64_t next_id() noexcept {
+        static std::atomic<std::uint64_t> counter{0};
+        return ++counter;
+    }
     std::size_t index(int i, int m) const noexcept { return static_cast<std::size_t>(i) + static_cast<std::size_t>(num_blocks()) * static_cast<std::size_t>(m); }
     int checked_column(int i, int m) const {
         nais::detail::require(available(i, m), "fpga-tiled: compression space has no combination ", m, " in unit ", i);
@@ -334,6 +350,7 @@ private:
     net::network net_;
     options o_;
     int prec_bits_ = 16;
+    std::uint64_t id_ = 0;
     std::vector<workload> base_;
     std::vector<bottleneck> classes_;
     std::vector<compression_unit> units_;

@@ -157,10 +157,8 @@ void report_plan(hot_start_result& out, const std::vector<workload>& base, const
         hot_start_layer row;
         row.name = base[k].name;
         row.initial_class = classes.at(k);
-        if (const auto it = plan.find(base[k].name); it != plan.end()) {
-            row.applied.c = it->second;
-            row.applied.technique = it->second.out_channels ? "channel" : it->second.kept ? "pattern" : "quantize";
-        }
+        if (const auto it = plan.find(base[k].name); it != plan.end())
+            row.applied = choice_of(it->second);
         row.ms_before = milliseconds(layer_cycles(base[k], out.initial_design, dev, p, m), dev);
         row.ms_after = milliseconds(layer_cycles(compressed[ix.at(base[k].name)], out.final_design, dev, p, m), dev);
         out.layers.push_back(row);

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -112,6 +113,38 @@ private:
     design_vector x_ = design_vector::Ones();
 };
 
+/// Perf with a latency target (target_ms > 0): target x max_tau(E[ms] / target, 1), so latency
+/// below the target earns nothing (HotNAS's objective: meet the constraint, then the least
+/// accuracy cost) and above it Perf grows with E[ms]; without a target, E[ms] itself.
+template <class Latency, class T>
+class latency_over_target_node : public expr::node<latency_over_target_node<Latency, T>> {
+public:
+    using value_type = T;
+    latency_over_target_node(Latency latency, const relaxation* relax, const double* target_ms)
+        : latency_(std::move(latency)), relax_(relax), target_ms_(target_ms) {}
+    const value_type& forward() {
+        const double ms = static_cast<double>(latency_.forward()), target = *target_ms_;
+        if (target > 0) {
+            const dual y = relaxed_ops{*relax_}.max(dual(ms / target), dual(1.0));
+            slope_ = ms > 0 ? std::pow(ms / target / y.v, 1 / relax_->tau_max - 1) : 0;  // d max / d (ms / target)
+            out_ = static_cast<T>(target * y.v);
+        } else {
+            slope_ = 1;
+            out_ = static_cast<T>(ms);
+        }
+        return out_;
+    }
+    const value_type& value() const noexcept { return out_; }
+    void backward(const value_type& seed) { latency_.backward(static_cast<T>(slope_ * static_cast<double>(seed))); }
+
+private:
+    Latency latency_;
+    const relaxation* relax_;
+    const double* target_ms_;
+    T out_{};
+    double slope_ = 1;
+};
+
 /// RES = dsp x the relaxed utilisation of the binding resource (relaxed_utilisation); with a
 /// latency target (target_ms > 0) the expected ms over the target joins the relaxed max, so
 /// Eq. 1's penalty also starts where the network reaches the target: RES = dsp x
@@ -185,8 +218,11 @@ public:
     struct parameters {
         relaxation relax{};  ///< temperatures of max/min and ceil/floor (relaxed.hpp)
         /// A latency target in ms (0: none): E[ms] / target_ms joins RES's relaxed max, so with
-        /// res_ub = device.dsp the penalty starts at the target as at every resource limit.
+        /// res_ub = device.dsp the penalty starts at the target as at every resource limit, and
+        /// Perf becomes target x max_tau(E[ms] / target, 1): no reward below the target.
         double target_ms = 0;
+        /// Where search::co_search starts the design (unset: prepare_search's default point).
+        std::optional<design> start_design{};
     };
 
     /// Refuses a device, precision or candidate the template cannot run, naming it.
@@ -229,7 +265,8 @@ public:
         using u_type = std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>;
         using total_type = decltype(nais::sum(blocks_.ref()));
         return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), std::move(latency)))),  // Eq. 4
-                            nais::sum(blocks_.ref()),                                                           // Eq. 6
+                            detail::latency_over_target_node<total_type, T>(nais::sum(blocks_.ref()), relax,   // Eq. 6
+                                                                            &b.params().target_ms),
                             detail::resource_use_node<u_type, total_type, T>(b.variable(log2_design_tag{}),
                                                                              nais::sum(blocks_.ref()), tk_, dev_, relax,
                                                                              &b.params().target_ms));
@@ -297,16 +334,20 @@ public:
                 largest = std::max({largest, double(l.R), double(l.C)});
         return {0, std::ceil(std::log2(std::max(1.0, largest)))};
     }
-    /// The search starts at Tm = Tn = sqrt(multipliers) / 2 (a quarter of the DSPs), 8 x 8 tiles
-    /// and the port words split in three, within the bounds.
+    /// The search starts at params().start_design if set (a hot start from a known design),
+    /// else at Tm = Tn = sqrt(multipliers) / 2 (a quarter of the DSPs), 8 x 8 tiles and the port
+    /// words split in three; within the bounds.
     template <class Loss, class Search>
     void prepare_search(Loss& l, const Search& s) const {
         const interval b = s.bounds(log2_design_tag{});
         const double mults = double(dev_.dsp / dev_.dsp_per_multiplier), words = double(dev_.port_bits / dev_.word_bits);
-        const double start[design_variables] = {std::sqrt(mults) / 2, std::sqrt(mults) / 2, 8, 8, words / 3, words / 3, words / 3};
+        design_vector start;
+        start << std::sqrt(mults) / 2, std::sqrt(mults) / 2, 8, 8, words / 3, words / 3, words / 3;
+        if (l.params().start_design)
+            start = to_vector(*l.params().start_design);
         design_type& u = l.variable(log2_design_tag{});
         for (int k = 0; k < design_variables; ++k)
-            u(k) = static_cast<T>(std::clamp(std::log2(std::max(1.0, start[k])), b.min, b.max));
+            u(k) = static_cast<T>(std::clamp(std::log2(std::max(1.0, start(k))), b.min, b.max));
     }
     template <class Loss, class Search>
     void check_search(const Loss& l, const Search& s) const {
