@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -95,13 +96,13 @@ void hot_start_knapsack(benchmark::State& state) {
     nais::tiled::hot_start_result r;
     for (auto _ : state) {
         r = nais::tiled::hot_start(nais::net::resnet18(), o);
-        benchmark::DoNotOptimize(r.final_ms);
+        benchmark::DoNotOptimize(std::as_const(r).final_ms);  // the const overload: read, not clobbered
         ++runs;
     }
     knapsack_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(runs);
     const nais::tiled::compression_space space(nais::net::resnet18(), r.initial_design);
     knapsack_plan_cost = nais::tiled::interacting_standin{}.of_plan(space, r.plan);
-    state.counters["ms"] = r.final_ms;
+    state.counters["latency_ms"] = r.final_ms;
     state.counters["cost"] = knapsack_plan_cost;
 }
 
@@ -113,11 +114,11 @@ void hot_start_gradient(benchmark::State& state) {
     nais::tiled::gradient_hot_start_result r;
     for (auto _ : state) {
         r = nais::tiled::hot_start_gradient(nais::net::resnet18(), o);
-        benchmark::DoNotOptimize(r.final_ms);
+        benchmark::DoNotOptimize(std::as_const(r).final_ms);  // the const overload: read, not clobbered
         ++runs;
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(runs);
-    state.counters["ms"] = r.final_ms;
+    state.counters["latency_ms"] = r.final_ms;
     state.counters["cost"] = r.accuracy_cost;
     state.counters["steps"] = double(r.steps);
     if (knapsack_seconds > 0) {
