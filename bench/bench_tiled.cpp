@@ -88,18 +88,26 @@ void relaxed(benchmark::State& state) {
 
 double knapsack_seconds = 0, knapsack_plan_cost = 0;  // measured by hot_start_knapsack, which runs first
 
-void hot_start_knapsack(benchmark::State& state) {
-    nais::tiled::hot_start_options o;
-    o.target_ms = 8;
+/// Runs `search` once per iteration: its last result and the mean seconds per run.
+template <class Search>
+auto timed_runs(benchmark::State& state, const Search& search) {
     const auto start = std::chrono::steady_clock::now();
     std::int64_t runs = 0;
-    nais::tiled::hot_start_result r;
+    decltype(search()) r;
     for (auto _ : state) {
-        r = nais::tiled::hot_start(nais::net::resnet18(), o);
+        r = search();
         benchmark::DoNotOptimize(std::as_const(r).final_ms);  // the const overload: read, not clobbered
         ++runs;
     }
-    knapsack_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(runs);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(runs);
+    return std::pair{std::move(r), seconds};
+}
+
+void hot_start_knapsack(benchmark::State& state) {
+    nais::tiled::hot_start_options o;
+    o.target_ms = 8;
+    const auto [r, seconds] = timed_runs(state, [&] { return nais::tiled::hot_start(nais::net::resnet18(), o); });
+    knapsack_seconds = seconds;
     const nais::tiled::compression_space space(nais::net::resnet18(), r.initial_design);
     knapsack_plan_cost = nais::tiled::interacting_standin{}.of_plan(space, r.plan);
     state.counters["latency_ms"] = r.final_ms;
@@ -109,15 +117,7 @@ void hot_start_knapsack(benchmark::State& state) {
 void hot_start_gradient(benchmark::State& state) {
     nais::tiled::gradient_hot_start_options o;
     o.target_ms = 8;
-    const auto start = std::chrono::steady_clock::now();
-    std::int64_t runs = 0;
-    nais::tiled::gradient_hot_start_result r;
-    for (auto _ : state) {
-        r = nais::tiled::hot_start_gradient(nais::net::resnet18(), o);
-        benchmark::DoNotOptimize(std::as_const(r).final_ms);  // the const overload: read, not clobbered
-        ++runs;
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(runs);
+    const auto [r, seconds] = timed_runs(state, [&] { return nais::tiled::hot_start_gradient(nais::net::resnet18(), o); });
     state.counters["latency_ms"] = r.final_ms;
     state.counters["cost"] = r.accuracy_cost;
     state.counters["steps"] = double(r.steps);

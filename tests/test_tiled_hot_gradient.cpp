@@ -50,11 +50,23 @@ tiled::compression_offer small_offer() {
     o.weight_bits = {8, 4};
     return o;
 }
-tiled::compression_space_options every_technique() {
+tiled::compression_space_options small_space_options() {
     tiled::compression_space_options o;
     o.offer = small_offer();
     return o;
 }
+
+/// A small network on small_device, its exact best design and its compression space there.
+struct small_case {
+    tiled::device dev = small_device();
+    net::network net;
+    tiled::design_search_result first;
+    tiled::compression_space space;
+    explicit small_case(int variant)
+        : net(small_network(variant)),
+          first(tiled::search_design(tiled::workloads(net), dev)),
+          space(net, first.best, dev, {}, tiled::mode::hardware, small_space_options()) {}
+};
 
 /// Every combination of one choice per unit, in mixed radix.
 template <class F>
@@ -78,12 +90,11 @@ static_assert(device_model<tiled::model<tiled::compression_space>>);
 
 #if NAIS_IN_PART(1)
 TEST_CASE("compression space: units are independent, so a plan's cycles are the sum of its cells'") {
-    const tiled::device dev = small_device();
     for (int variant = 0; variant < 4; ++variant) {
-        const net::network n = small_network(variant);
-        const auto first = tiled::search_design(tiled::workloads(n), dev);
-        REQUIRE(first.found);
-        const tiled::compression_space s(n, first.best, dev, {}, tiled::mode::hardware, every_technique());
+        const small_case c(variant);
+        REQUIRE(c.first.found);
+        const tiled::device& dev = c.dev;
+        const tiled::compression_space& s = c.space;
         REQUIRE(s.num_blocks() >= 2);
         // column 0 is the uncompressed network, each layer in exactly one unit
         std::vector<int> seen(s.base().size(), 0);
@@ -115,10 +126,10 @@ TEST_CASE("compression space: units are independent, so a plan's cycles are the 
 
 #if NAIS_IN_PART(1)
 TEST_CASE("tiled loss over a compression space with a latency target: gradients against central differences") {
-    const tiled::device dev = small_device();
-    const net::network n = small_network(3);
-    const auto first = tiled::search_design(tiled::workloads(n), dev);
-    const tiled::compression_space s(n, first.best, dev, {}, tiled::mode::hardware, every_technique());
+    const small_case c(3);
+    const tiled::device& dev = c.dev;
+    const auto& first = c.first;
+    const tiled::compression_space& s = c.space;
     tiled::loss<tiled::compression_space> l(s, dev);
     l.params().res_ub = dev.dsp;
     l.params().beta = 0.5;
@@ -149,10 +160,10 @@ TEST_CASE("tiled loss over a compression space with a latency target: gradients 
 
 #if NAIS_IN_PART(1)
 TEST_CASE("with a latency target, Perf tends to max(E[ms], target) and RES to dsp max(utilisation, E[ms] / target)") {
-    const tiled::device dev = small_device();
-    const net::network n = small_network(2);
-    const auto first = tiled::search_design(tiled::workloads(n), dev);
-    const tiled::compression_space s(n, first.best, dev, {}, tiled::mode::hardware, every_technique());
+    const small_case c(2);
+    const tiled::device& dev = c.dev;
+    const auto& first = c.first;
+    const tiled::compression_space& s = c.space;
     tiled::loss<tiled::compression_space> l(s, dev);
     l.params().res_ub = dev.dsp;
     for (int k = 0; k < tiled::design_variables; ++k)
@@ -190,10 +201,8 @@ TEST_CASE("with a latency target, Perf tends to max(E[ms], target) and RES to ds
 
 #if NAIS_IN_PART(1)
 TEST_CASE("stand-in costs: gradients, one-hot values, and gamma = 0 is the knapsack's additive cost") {
-    const tiled::device dev = small_device();
-    const net::network n = small_network(3);
-    const auto first = tiled::search_design(tiled::workloads(n), dev);
-    const tiled::compression_space s(n, first.best, dev, {}, tiled::mode::hardware, every_technique());
+    const small_case c(3);
+    const tiled::compression_space& s = c.space;
     std::mt19937_64 rng(9);
     std::uniform_real_distribution<double> uniform(0.05, 1);
     Eigen::ArrayXXd P = Eigen::ArrayXXd::Zero(s.num_blocks(), s.num_ops());
@@ -239,9 +248,10 @@ TEST_CASE("gradient hot start against brute force over every plan of small netwo
     int met = 0, optimal = 0, cases = 0;
     double worst_gap = 0;
     for (int variant = 0; variant < 4; ++variant) {
-        const net::network n = small_network(variant);
-        const auto first = tiled::search_design(tiled::workloads(n), dev);
-        const tiled::compression_space s(n, first.best, dev, {}, tiled::mode::hardware, every_technique());
+        const small_case c(variant);
+        const net::network& n = c.net;
+        const auto& first = c.first;
+        const tiled::compression_space& s = c.space;
         const tiled::interacting_standin cost(2);
         // brute force: every plan on its own best design
         std::vector<std::pair<double, double>> plans;  // (ms, cost)

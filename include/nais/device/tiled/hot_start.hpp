@@ -113,9 +113,8 @@ inline std::vector<option_point> pareto(std::vector<option_point> v) {
     return f;
 }
 
-}  // namespace detail
-
-namespace detail {
+/// The target in cycles, a hair below it so that rounding never lets a plan past it.
+inline double target_cycles(double target_ms, const device& dev) { return target_ms * dev.clock_mhz * 1e3 * (1 - 1e-12); }
 
 /// Refuses hot-start options outside their ranges, naming the key.
 inline void check_hot_start(const hot_start_options& o, const device& dev) {
@@ -231,7 +230,7 @@ inline hot_start_result hot_start(const net::network& net, const hot_start_optio
     require(first.found, "fpga-tiled: no design of the template fits the device");
     out.initial_design = out.final_design = first.best;
     out.initial_ms = milliseconds(total(cycles_of(base, first.best)), dev);
-    const double budget = o.target_ms * dev.clock_mhz * 1e3 * (1 - 1e-12);
+    const double budget = detail::target_cycles(o.target_ms, dev);
 
     // which layers a channel cut may touch, and its consumers (compression_space.hpp)
     const workload_loader loader = [&](const compression_plan& pl) { return load(pl); };

@@ -241,7 +241,7 @@ gradient_hot_start_result hot_start_gradient(const net::network& net, const grad
         require(r.found, "fpga-tiled: no design of the template fits the device");
         return r;
     };
-    const double budget = o.target_ms * dev.clock_mhz * 1e3 * (1 - 1e-12);
+    const double budget = detail::target_cycles(o.target_ms, dev);
     const auto unit_cycles = [&](int u, int m, const design& d) {
         double c = 0;
         for (const workload& w : space.tiled_workloads(u, m))
@@ -260,9 +260,11 @@ gradient_hot_start_result hot_start_gradient(const net::network& net, const grad
         double cycles = 0, cost = 0;
         int repairs = 0, refinements = 0;
     };
-    const auto exact_phases = [&](std::vector<int> pick) {
+    // `at`: pick's best design, already searched by the caller
+    const auto exact_phases = [&](std::vector<int> pick, const design_search_result& at) {
         finished f;
-        f.at = best_design(pick);
+        f.at = at;
+        bool searched = true;  // f.at is the best design of pick as it stands
         // repair: the cheapest whole-cost increase per cycle saved; when no unit has a faster
         // combination on this design, the design again. Cycles fall at every step, so it ends.
         double cycles = total_cycles(pick, f.at.best);
@@ -291,9 +293,11 @@ gradient_hot_start_result hot_start_gradient(const net::network& net, const grad
                 pick[std::size_t(bu)] = bm;
                 cycles -= best_saved;
                 ++f.repairs;
+                searched = false;
                 continue;
             }
-            const design_search_result again = best_design(pick);
+            const design_search_result again = searched ? f.at : best_design(pick);
+            searched = true;
             if (again.cycles >= cycles)
                 break;  // the fastest combinations on their best design still miss the target
             f.at = again;
@@ -324,9 +328,11 @@ gradient_hot_start_result hot_start_gradient(const net::network& net, const grad
                 pick[std::size_t(bu)] = bm;
                 ++f.refinements;
                 moved = true;
+                searched = false;
             }
         }
-        const design_search_result again = best_design(pick);  // never slower: the current design is a candidate
+        // never slower: the current design is a candidate
+        const design_search_result again = searched ? f.at : best_design(pick);
         if (again.cycles <= cycles) {
             f.at = again;
             cycles = again.cycles;
@@ -380,6 +386,8 @@ gradient_hot_start_result hot_start_gradient(const net::network& net, const grad
     for (int attempt = 0; attempt < o.attempts; ++attempt) {
         if (o.progress)
             o.progress(std::uint64_t(attempt), std::uint64_t(o.attempts + 1));
+        if (attempt > 0)
+            driver.initialize();  // theta, the design and the optimizer state as at the first attempt
         l.params().target_ms = working;
         out.curve = driver.run(acc);
         out.steps += o.steps;
@@ -391,15 +399,15 @@ gradient_hot_start_result hot_start_gradient(const net::network& net, const grad
             out.derived_ms = derived_at.ms;
             out.derived_cost = whole_cost(derived);
         }
-        finished f = exact_phases(std::move(derived));
+        finished f = exact_phases(std::move(derived), derived_at);
         if (!best || better(f, *best))
             best = std::move(f);
         working *= std::clamp(o.target_ms / derived_at.ms, 0.5, 2.0);
-        driver.initialize();
     }
     if (o.progress)
         o.progress(std::uint64_t(o.attempts), std::uint64_t(o.attempts + 1));
-    finished from_none = exact_phases(std::vector<int>(std::size_t(units), 0));
+    const std::vector<int> none(std::size_t(units), 0);
+    finished from_none = exact_phases(none, best_design(none));
     if (o.progress)
         o.progress(std::uint64_t(o.attempts + 1), std::uint64_t(o.attempts + 1));
     out.from_derivation = best && !better(from_none, *best);

@@ -27,7 +27,9 @@
 // binding resource in DSP-equivalents, dsp x max(DSP/dsp, port bits/port_bits, BRAM/bram), so
 // params().res_ub = device.dsp puts every resource at its limit (Eq. 1's penalty). Tk is fixed:
 // the largest kernel of the space. finish() derives the ops, rounds the design, and runs the
-// exact design search on the derived network (the template's exact re-tuning).
+// exact design search on the derived network (the template's exact re-tuning). With a latency
+// target (params().target_ms) E[ms] / target joins RES's max and Perf is floored at the target
+// (latency_over_target_node). Over a compression_space, theta is HotNAS's compression choices.
 namespace nais::tiled {
 
 /// Tag of the design group: log2 of (Tm, Tn, Tr, Tc, W_p, I_p, O_p), 1 x 7.
@@ -125,8 +127,9 @@ public:
     const value_type& forward() {
         const double ms = static_cast<double>(latency_.forward()), target = *target_ms_;
         if (target > 0) {
-            const dual y = relaxed_ops{*relax_}.max(dual(ms / target), dual(1.0));
-            slope_ = ms > 0 ? std::pow(ms / target / y.v, 1 / relax_->tau_max - 1) : 0;  // d max / d (ms / target)
+            const relaxed_ops ops{*relax_};
+            const dual y = ops.max(dual(ms / target), dual(1.0));
+            slope_ = ms > 0 ? ops.max_slope(ms / target, y.v) : 0;  // d max / d (ms / target)
             out_ = static_cast<T>(target * y.v);
         } else {
             slope_ = 1;
@@ -160,10 +163,10 @@ public:
         const relaxed_ops ops{*relax_};
         dual r = relaxed_utilisation(seeded(x_), tk_, dev_, ops);
         d_latency_ = 0;
-        if (*target_ms_ > 0) {  // the latency's share: d max / d b = (b / y)^(p - 1) (relaxed_ops::max)
+        if (*target_ms_ > 0) {  // the latency's share: d max / d b (relaxed_ops::max_slope)
             const double b = static_cast<double>(latency_.forward()) / *target_ms_;
             const dual y = ops.max(r, dual(b));
-            d_latency_ = b > 0 ? std::pow(b / y.v, 1 / relax_->tau_max - 1) / *target_ms_ * double(dev_.dsp) : 0;
+            d_latency_ = b > 0 ? ops.max_slope(b, y.v) / *target_ms_ * double(dev_.dsp) : 0;
             r = y;
         }
         out_ = static_cast<T>(r.v * double(dev_.dsp));

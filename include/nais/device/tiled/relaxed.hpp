@@ -76,8 +76,11 @@ struct relaxed_ops {
         const double p = 1 / r.tau_max, m = std::max(a.v, b.v);
         const double ra = std::pow(a.v / m, p), rb = std::pow(b.v / m, p);
         const double y = m * std::pow(ra + rb, r.tau_max);
-        return {y, a.d * std::pow(a.v / y, p - 1) + b.d * std::pow(b.v / y, p - 1)};
+        return {y, a.d * max_slope(a.v, y) + b.d * max_slope(b.v, y)};
     }
+    /// d max / d a = (a / y)^(p - 1) at y = max(a, ...): for a term that carries no design
+    /// gradient (a scalar of the EDD graph, chained by its own node).
+    double max_slope(double a, double y) const { return std::pow(a / y, 1 / r.tau_max - 1); }
     /// (a^-p + b^-p)^(-1/p), stable around m = min; d/da = (y/a)^(p+1).
     dual min(const dual& a, const dual& b) const {
         const double p = 1 / r.tau_max, m = std::min(a.v, b.v);
