@@ -6,6 +6,8 @@
 //   <nais/loom.hpp>    Loom-style bit-serial ASIC model (Sec. 4.3)
 //   <nais/search.hpp>  co-search driver (Sec. 5) for any device model
 //   <nais/sweep.hpp>   exact design-space sweeps and Pareto fronts (FPGA)
+//   <nais/tiled.hpp>   HotNAS tiled FPGA template: iDesign, iDetect, iSpace/iSearch hot starts
+//   <nais/bundle.hpp>  bundle (IP-reuse) FPGA accelerator: SkyNet IPs, bundles, growth, co-search
 //   <nais/network.hpp> layers of real networks, shapes, MACs, parameters, the model zoo
 #pragma once
 #ifndef NAIS_INCLUDED_FROM_UMBRELLA
@@ -17,6 +19,7 @@
 #include <nais/gpu.hpp>
 #include <nais/loom.hpp>
 #include <nais/tiled.hpp>
+#include <nais/bundle.hpp>
 #include <nais/search.hpp>
 #include <nais/sweep.hpp>
 #include <nais/network.hpp>

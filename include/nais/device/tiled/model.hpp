@@ -12,6 +12,7 @@
 #include <nais/objective/sum.hpp>
 #include <nais/space/search_space.hpp>
 #include <nais/stage/expectation.hpp>
+#include <nais/stage/relaxed_cells.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -48,71 +49,30 @@ struct search_outcome {
 
 namespace detail {
 
-/// x = 2^u (double) and the chain factor dx/du = x ln 2.
+/// x = 2^u (double).
 template <class U>
 design_vector design_of_log2(const U& u) {
-    design_vector x;
-    for (int k = 0; k < design_variables; ++k)
-        x(k) = std::exp2(static_cast<double>(u(k)));
-    return x;
+    return nais::detail::exp2_of<design_variables>(u);
 }
 
 /// The seven gradients with respect to x, as gradients with respect to u = log2 x.
 template <class G>
 G log2_gradient(const design_vector& dx, const design_vector& x, G out) {
-    for (int k = 0; k < design_variables; ++k)
-        out(k) = static_cast<typename G::Scalar>(dx(k) * x(k) * std::log(2.0));
-    return out;
+    return nais::detail::log2_chain<design_variables>(dx, x, std::move(out));
 }
 
-/// Per (block, op): the relaxed ms of the candidate's layers at x = 2^u, with its gradient
-/// (forward mode, kept per cell for the backward pass). cells[i + N m]: the candidate's
-/// workloads (empty for a skip op and an unavailable cell: 0 ms).
-template <class U, class Cost>
-class candidate_latency_node : public expr::node<candidate_latency_node<U, Cost>> {
-public:
-    using value_type = Cost;
-    using scalar_type = typename Cost::Scalar;
-
-    struct constants {
-        const std::vector<std::vector<workload>>* cells;
-        device dev;
-        precision prec;
-        tiled::mode mode;
-        const relaxation* relax;
-    };
-
-    candidate_latency_node(U u, Eigen::Index rows, Eigen::Index cols, constants c)
-        : u_(std::move(u)), c_(c), grad_(rows * cols, design_variables) {
-        out_.setZero(rows, cols);
+/// Per (block, op): the relaxed ms of the candidate's layers at x (relaxed_network_cycles).
+/// cells[i + N m]: the candidate's workloads (empty for a skip op and an unavailable cell: 0 ms).
+struct candidate_latency {
+    const std::vector<std::vector<workload>>* cells;
+    device dev;
+    precision prec;
+    tiled::mode mode;
+    const relaxation* relax;
+    dual operator()(std::size_t k, const design_vector& x) const {
+        const double ms = 1 / (dev.clock_mhz * 1e3);
+        return relaxed_network_cycles((*cells)[k], seeded(x), dev, prec, mode, relaxed_ops{*relax}) * ms;
     }
-
-    const value_type& forward() {
-        x_ = design_of_log2(u_.forward());
-        const design_values<dual> v = seeded(x_);
-        const relaxed_ops ops{*c_.relax};
-        const double ms = 1 / (c_.dev.clock_mhz * 1e3);
-        for (Eigen::Index k = 0; k < out_.size(); ++k) {
-            const dual t = relaxed_network_cycles((*c_.cells)[static_cast<std::size_t>(k)], v, c_.dev, c_.prec, c_.mode, ops);
-            out_(k) = static_cast<scalar_type>(t.v * ms);
-            grad_.row(k) = t.d.transpose() * ms;
-        }
-        return out_;
-    }
-    const value_type& value() const noexcept { return out_; }
-    void backward(const value_type& seed) {  // dL/dx_j = sum_k seed_k d ms_k / dx_j, then dx/du
-        design_vector dx = design_vector::Zero();
-        for (Eigen::Index k = 0; k < out_.size(); ++k)
-            dx += static_cast<double>(seed(k)) * grad_.row(k).transpose();
-        u_.backward(log2_gradient(dx, x_, expr::value_t<U>(u_.value())));
-    }
-
-private:
-    U u_;
-    constants c_;
-    value_type out_;
-    Eigen::Matrix<double, Eigen::Dynamic, design_variables> grad_;
-    design_vector x_ = design_vector::Ones();
 };
 
 /// Perf with a latency target (target_ms > 0): target x max_tau(E[ms] / target, 1), so latency
@@ -261,11 +221,11 @@ public:
     /// relaxed ms per (block, op) -> op expectation (EDD Eq. 4) -> sum (Eq. 6); RES as above.
     template <class B>
     auto program(B& b) {
-        using latency_node = detail::candidate_latency_node<std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>, cost_type>;
+        using u_type = std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>;
+        using latency_node = nais::detail::relaxed_cells_node<u_type, cost_type, design_variables, detail::candidate_latency>;
         const relaxation* relax = &b.params().relax;
         latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), num_ops(),
                              {&cells_, dev_, prec_, mode_, relax});
-        using u_type = std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>;
         using total_type = decltype(nais::sum(blocks_.ref()));
         return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), std::move(latency)))),  // Eq. 4
                             detail::latency_over_target_node<total_type, T>(nais::sum(blocks_.ref()), relax,   // Eq. 6

@@ -3,6 +3,7 @@
 
 #include <nais/detail/error.hpp>
 #include <nais/detail/math.hpp>
+#include <nais/detail/relaxed_arith.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -133,12 +134,7 @@ struct network_report {
 namespace detail {
 
 /// Exact arithmetic: the public model's max, min, ceil and floor.
-struct exact_ops {
-    static double max(double a, double b) noexcept { return std::max(a, b); }
-    static double min(double a, double b) noexcept { return std::min(a, b); }
-    static double ceil(double x) noexcept { return std::ceil(x); }
-    static double floor(double x) noexcept { return std::floor(x); }
-};
+using nais::detail::exact_ops;
 
 /// The design's eight numbers in the value type of an evaluation (double, or a dual number for
 /// the relaxed form's gradient).

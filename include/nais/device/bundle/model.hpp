@@ -1,0 +1,359 @@
+#pragma once
+#include <nais/detail/prologue.hpp>
+
+#include <nais/detail/error.hpp>
+#include <nais/device/bundle/bundles.hpp>
+#include <nais/device/bundle/design_search.hpp>
+#include <nais/device/bundle/ip_model.hpp>
+#include <nais/device/bundle/relaxed.hpp>
+#include <nais/expr/leaf.hpp>
+#include <nais/loss/composed_loss.hpp>
+#include <nais/network/layered_space.hpp>
+#include <nais/objective/sum.hpp>
+#include <nais/space/search_space.hpp>
+#include <nais/stage/expectation.hpp>
+#include <nais/stage/relaxed_cells.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+// The bundle accelerator as a nais device model: co-search of which bundle each block uses
+// (theta, Gumbel-softmax) and the IPs' sizes (log2 of Pc, Pi, rows, cols) with EDD Eq. 1. Per
+// (block, op): the relaxed ms of the candidate's layers (relaxed.hpp); Perf = sum over blocks of
+// its expectation (EDD Eq. 4, 6). RES = dsp x max_tau(DSP / dsp, BRAM18 / bram18), where an IP's
+// multipliers count with the probability that some block uses it, presence = 1 - prod_i (1 -
+// sum_{m uses it} P[i, m]): resources are summed over IPs, not over layers, and a block that
+// switches to a bundle needing a new IP pays for that IP once (its gradient reaches theta).
+// BRAM counts every IP of the space's buffers (its largest kernel and all weight buffers).
+namespace nais::bundle {
+
+/// Tag of the design group: log2 of (Pc, Pi, rows, cols), 1 x 4.
+struct log2_design_tag {
+    static constexpr const char* name = "log2_design";
+};
+
+/// A co-search space over bundles (bundle_space): per block, each bundle from the block's input
+/// width to its output width, followed by a 2 x 2 max pool where the block down-samples.
+struct bundle_space_options {
+    net::tensor_shape input{3, 160, 320};
+    std::vector<std::int64_t> widths{48, 96, 192, 384, 512};  ///< per block
+    std::vector<bool> pool_after{true, true, true, false, false};
+    std::int64_t head_channels = 10;
+};
+
+inline layered_space bundle_space(const std::vector<bundle_spec>& bundles, const bundle_space_options& o = {}) {
+    nais::detail::require(!bundles.empty(), "bundle: bundle_space needs at least one bundle");
+    nais::detail::require(!o.widths.empty() && o.widths.size() == o.pool_after.size(),
+                          "bundle: bundle_space widths and pool_after need one entry per block");
+    layered_space_description d;
+    d.name = "bundles";
+    d.input = o.input;
+    d.bits = {16};
+    std::int64_t cin = o.input.c;
+    for (std::size_t i = 0; i < o.widths.size(); ++i) {
+        searchable_block blk;
+        blk.cout = o.widths[i];
+        for (const bundle_spec& b : bundles)
+            blk.candidates.push_back(net::layers_op(name_of(b), bundle_layers(b, "b", cin, o.widths[i], o.pool_after[i])));
+        d.blocks.push_back(std::move(blk));
+        cin = o.widths[i];
+    }
+    d.head = {net::conv("head", o.head_channels, 1)};
+    return layered_space(std::move(d));
+}
+
+/// The outcome of a co-search on the bundle accelerator.
+struct search_outcome {
+    std::vector<int> ops;               ///< per row, the op with the largest theta
+    std::vector<workload> layers;       ///< the derived network's workloads
+    design rounded;                     ///< the searched sizes, rounded to integers
+    network_report rounded_report;      ///< its exact evaluation
+    design_search_result exact;         ///< the exact design search on the derived network
+};
+
+namespace detail {
+
+/// Per (block, op): the relaxed ms of the candidate's layers at x.
+struct candidate_latency {
+    const std::vector<std::vector<workload>>* cells;
+    design base;
+    precision prec;
+    device dev;
+    const relaxation* relax;
+    dual operator()(std::size_t k, const design_vector& x) const {
+        const double ms = 1 / (dev.clock_mhz * 1e3);
+        return relaxed_network_cycles((*cells)[k], seeded(x, base), base, prec, dev, relaxed_ops{*relax}) * ms;
+    }
+};
+
+/// RES = dsp x max_tau(DSP(x, P) / dsp, BRAM18(x) / bram18) with each IP's multipliers weighted
+/// by its presence 1 - prod_i (1 - q_i), q_i = sum of P[i, m] over the cells that use it.
+struct resource_constants {
+    std::vector<ip> ips;                  ///< every IP of the space
+    std::vector<std::vector<char>> uses;  ///< uses[ip][i + N m]
+    Eigen::Index rows = 0, cols = 0;
+    design base;
+    precision prec;
+    device dev;
+    const relaxation* relax = nullptr;
+};
+
+template <class U, class Arch, class T>
+class resource_use_node : public expr::node<resource_use_node<U, Arch, T>> {
+public:
+    using value_type = T;
+    using probs_type = expr::value_t<Arch>;
+    using constants = resource_constants;
+
+    resource_use_node(U u, Arch arch, const constants* c) : u_(std::move(u)), arch_(std::move(arch)), c_(c) {}
+
+    const value_type& forward() {
+        x_ = nais::detail::exp2_of<design_variables>(u_.forward());
+        const probs_type& P = arch_.forward();
+        const relaxed_ops ops{*c_->relax};
+        const auto v = seeded(x_, c_->base);
+        const std::size_t n_ip = c_->ips.size();
+        q_.assign(n_ip, std::vector<double>(static_cast<std::size_t>(c_->rows), 0.0));
+        presence_.assign(n_ip, 0.0);
+        multipliers_.assign(n_ip, dual());
+        for (std::size_t k = 0; k < n_ip; ++k) {
+            double none = 1;
+            for (Eigen::Index i = 0; i < c_->rows; ++i) {
+                double q = 0;
+                for (Eigen::Index m = 0; m < c_->cols; ++m)
+                    if (c_->uses[k][static_cast<std::size_t>(i + c_->rows * m)])
+                        q += static_cast<double>(P(i, m));
+                q_[k][static_cast<std::size_t>(i)] = std::clamp(q, 0.0, 1.0);
+                none *= 1 - q_[k][static_cast<std::size_t>(i)];
+            }
+            presence_[k] = 1 - none;
+            multipliers_[k] = ip_multipliers(c_->ips[k], v, c_->base);
+        }
+        const dual dsp = relaxed_dsp(c_->ips, presence_, v, c_->base);
+        const dual bram = buffer_bram(c_->ips, v, c_->base, c_->prec, ops);
+        const double D = c_->dev.dsp, B = c_->dev.bram18;
+        const dual r = ops.max(dsp / D, bram / B);
+        dsp_slope_ = ops.max_slope(dsp.v / D, r.v);  // d r / d (DSP / dsp)
+        grad_ = r.d * D;
+        out_ = static_cast<T>(r.v * D);
+        return out_;
+    }
+    const value_type& value() const noexcept { return out_; }
+    void backward(const value_type& seed) {
+        const double s = static_cast<double>(seed);
+        u_.backward(nais::detail::log2_chain<design_variables>(design_vector(grad_ * s), x_, expr::value_t<U>(u_.value())));
+        // d RES / d presence_k = dsp_slope * multipliers_k (D cancels); d presence_k / d P[i, m] =
+        // uses * prod_{i' != i} (1 - q_i')
+        probs_type g = probs_type::Zero(c_->rows, c_->cols);
+        for (std::size_t k = 0; k < c_->ips.size(); ++k) {
+            const double dk = s * dsp_slope_ * multipliers_[k].v;
+            const std::vector<double>& q = q_[k];
+            const std::size_t n = q.size();
+            std::vector<double> prefix(n + 1, 1.0), suffix(n + 1, 1.0);
+            for (std::size_t i = 0; i < n; ++i)
+                prefix[i + 1] = prefix[i] * (1 - q[i]);
+            for (std::size_t i = n; i-- > 0;)
+                suffix[i] = suffix[i + 1] * (1 - q[i]);
+            for (Eigen::Index i = 0; i < c_->rows; ++i)
+                for (Eigen::Index m = 0; m < c_->cols; ++m)
+                    if (c_->uses[k][static_cast<std::size_t>(i + c_->rows * m)])
+                        g(i, m) += static_cast<typename probs_type::Scalar>(
+                            dk * prefix[static_cast<std::size_t>(i)] * suffix[static_cast<std::size_t>(i) + 1]);
+        }
+        arch_.backward(g);
+    }
+
+private:
+    U u_;
+    Arch arch_;
+    const constants* c_;
+    T out_{};
+    double dsp_slope_ = 0;
+    design_vector grad_ = design_vector::Zero(), x_ = design_vector::Ones();
+    std::vector<std::vector<double>> q_;
+    std::vector<double> presence_;
+    std::vector<dual> multipliers_;
+};
+
+}  // namespace detail
+
+/// The bundle accelerator as a device model over a space (bundle_space, or any layered or MBConv
+/// space whose layers the IPs run): variables theta and log2_design (1 x 4). The base design's
+/// other fields (halo, pipeline intervals, packing, buffers), the precision and the device are
+/// constants of the model; params().relax holds the temperatures.
+template <search_space S, class T = double>
+class model {
+    static_assert(std::is_floating_point_v<T>, "nais::bundle::model: the scalar type must be float, double or long double");
+
+public:
+    using space_type = S;
+    using scalar_type = T;
+    static constexpr int N = S::blocks_at_compile_time, M = S::ops_at_compile_time;
+    using cost_type = Eigen::Array<T, N, M>;
+    using blocks_type = Eigen::Array<T, N, 1>;
+    using design_type = Eigen::Array<T, 1, design_variables>;
+    using variables = nais::variables<continuous<log2_design_tag, design_type>>;
+
+    struct parameters {
+        relaxation relax{};  ///< temperatures of max/min and ceil
+    };
+
+    /// Refuses a design, device, precision or candidate layer the IPs cannot run, naming it.
+    explicit model(const S& space, const design& base = {}, const precision& p = {}, const device& dev = {})
+        : base_(base), prec_(p), dev_(dev), blocks_(space.num_blocks(), 1) {
+        bundle::validate(base_);
+        bundle::validate(prec_);
+        bundle::validate(dev_);
+        rows_ = space.num_blocks();
+        cols_ = space.num_ops();
+        cells_.resize(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_));
+        for (int op = 0; op < cols_; ++op)
+            for (int i = 0; i < rows_; ++i)
+                if (op_runs_on_hardware(space, i, op))
+                    cells_[index(i, op)] = workloads(candidate_network(space, i, op));
+        for (const auto& c : cells_)
+            for (const ip& u : ips_of(c))
+                if (std::find(res_.ips.begin(), res_.ips.end(), u) == res_.ips.end())
+                    res_.ips.push_back(u);
+        std::sort(res_.ips.begin(), res_.ips.end());
+        res_.uses.assign(res_.ips.size(), std::vector<char>(cells_.size(), 0));
+        for (std::size_t k = 0; k < res_.ips.size(); ++k)
+            for (std::size_t c = 0; c < cells_.size(); ++c)
+                for (const workload& w : cells_[c])
+                    if (w.role == role::compute && w.unit == res_.ips[k])
+                        res_.uses[k][c] = 1;
+        res_.rows = rows_;
+        res_.cols = cols_;
+        res_.base = base_;
+        res_.prec = prec_;
+        res_.dev = dev_;
+    }
+
+    group_shape shape(log2_design_tag) const { return {1, design_variables}; }
+
+    /// relaxed ms per (block, op) -> op expectation (EDD Eq. 4) -> sum (Eq. 6); RES as above.
+    template <class B>
+    auto program(B& b) {
+        using u_type = std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>;
+        using arch_type = std::remove_cvref_t<decltype(b.arch())>;
+        using latency_node = nais::detail::relaxed_cells_node<u_type, cost_type, design_variables, detail::candidate_latency>;
+        res_.relax = &b.params().relax;
+        latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), cols_,
+                             {&cells_, base_, prec_, dev_, &b.params().relax});
+        return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), std::move(latency)))),  // Eq. 4
+                            nais::sum(blocks_.ref()),                                                        // Eq. 6
+                            detail::resource_use_node<u_type, arch_type, T>(b.variable(log2_design_tag{}), b.arch(), &res_));
+    }
+
+    template <class P>
+    void validate_parameters(const P& p) const {
+        nais::detail::require(nais::detail::valid_temperatures(p.relax), "bundle: params.relax temperatures must be in [1e-4, 1]");
+    }
+    /// 2^u must stay in [1, 4096]: u in [0, 12].
+    template <class Loss>
+    void validate(const Loss& l) const {
+        const design_type& u = l.variable(log2_design_tag{});
+        for (int k = 0; k < design_variables; ++k)
+            nais::detail::require(std::isfinite(double(u(k))) && u(k) >= 0 && u(k) <= 12, "bundle: log2_design(", k,
+                                  ") = ", u(k), " is outside [0, 12]");
+    }
+
+    const blocks_type& latency_blocks() const noexcept { return blocks_.value; }
+    /// Every IP the space can use.
+    const std::vector<ip>& space_ips() const noexcept { return res_.ips; }
+    const std::vector<workload>& candidate_workloads(int i, int m) const { return cells_.at(index(i, m)); }
+
+    /// The sizes 2^u rounded (Pi at most Pc).
+    template <class Loss>
+    design derive_design(const Loss& l) const {
+        const design_vector x = nais::detail::exp2_of<design_variables>(l.variable(log2_design_tag{}));
+        design d = base_;
+        const auto at = [&](int k, int lo) { return static_cast<int>(std::clamp(std::round(x(k)), double(lo), max_relaxed_value)); };
+        d.channels = at(var_channels, 1);
+        d.inputs = std::min(at(var_inputs, 1), d.channels);
+        d.rows = at(var_useful_rows, 1) + 2 * base_.halo;
+        d.cols = at(var_useful_cols, 1) + 2 * base_.halo;
+        return d;
+    }
+    template <class Loss>
+    std::vector<workload> derive_layers(const Loss& l) const {
+        std::vector<workload> out;
+        const std::vector<int> ops = l.derived_ops();
+        for (int i = 0; i < rows_; ++i)
+            for (const workload& w : cells_[index(i, ops[static_cast<std::size_t>(i)])])
+                out.push_back(w);
+        return out;
+    }
+
+    // ---- search hooks (search::co_search)
+
+    /// u in [0, 9]: Pc and Pi up to 512, useful tiles up to 512 x 512.
+    template <class P>
+    interval search_bounds(log2_design_tag, const P&) const {
+        return {0, 9};
+    }
+    /// Starts at the base design (SkyNet's by default), within the bounds.
+    template <class Loss, class Search>
+    void prepare_search(Loss& l, const Search& s) const {
+        const interval b = s.bounds(log2_design_tag{});
+        const design_vector start = to_vector(base_);
+        design_type& u = l.variable(log2_design_tag{});
+        for (int k = 0; k < design_variables; ++k)
+            u(k) = static_cast<T>(std::clamp(std::log2(start(k)), b.min, b.max));
+    }
+    template <class Loss, class Search>
+    void check_search(const Loss& l, const Search& s) const {
+        const interval b = s.bounds(log2_design_tag{});
+        nais::detail::require(b.min >= 0 && b.min <= b.max && b.max <= 12, "co_search: log2_design bounds [", b.min, ", ",
+                              b.max, "] must satisfy 0 <= min <= max <= 12");
+        const double res_ub = static_cast<double>(l.params().res_ub);
+        nais::detail::require(std::isfinite(res_ub) && res_ub > 0,
+                              "co_search: params.res_ub must be set (device.dsp: every resource at its limit), got ", res_ub);
+    }
+    /// Derivation, the exact evaluation of the rounded sizes and the exact design search.
+    template <class Loss, class Search>
+    search_outcome finish(const Loss& l, const Search&) const {
+        search_outcome out;
+        out.ops = l.derived_ops();
+        out.layers = derive_layers(l);
+        out.rounded = derive_design(l);
+        out.rounded_report = evaluate(out.layers, out.rounded, prec_, dev_);
+        out.exact = search_design(out.layers, base_, prec_, dev_);
+        return out;
+    }
+
+    /// Named accessors nais::loss adds for this model (CRTP).
+    template <class Loss>
+    class interface : public loss_interface<Loss> {
+        using loss_interface<Loss>::self;
+
+    public:
+        using design_type = model::design_type;
+        using blocks_type = model::blocks_type;
+        design_type& log2_design() noexcept { return self().variable(log2_design_tag{}); }
+        const design_type& log2_design() const noexcept { return self().variable(log2_design_tag{}); }
+        const design_type& grad_log2_design() const noexcept { return self().gradient(log2_design_tag{}); }
+        const blocks_type& latency_blocks() const noexcept { return self().model().latency_blocks(); }
+    };
+
+private:
+    std::size_t index(int i, int m) const noexcept { return static_cast<std::size_t>(i) + static_cast<std::size_t>(rows_) * static_cast<std::size_t>(m); }
+
+    design base_;
+    precision prec_;
+    device dev_;
+    int rows_ = 0, cols_ = 0;
+    std::vector<std::vector<workload>> cells_;  ///< per (block, op), index i + N m
+    detail::resource_constants res_;
+    expr::placeholder<blocks_type> blocks_;
+};
+
+/// EDD Eq. 1 on the bundle accelerator: L = Acc_loss * alpha * (expected ms) + beta *
+/// C^(RES - RES_ub), theta N x M and log2_design 1 x 4.
+template <search_space S, class T = double>
+using loss = nais::loss<model<S, T>>;
+
+}  // namespace nais::bundle
