@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace nais_json {
 
@@ -103,6 +104,21 @@ inline std::string key_before(const std::string& text, std::size_t pos) {
     }
     return "";
 }
+/// A list of 1 to 64 integers in [lo, hi], each refused by its index.
+inline std::vector<int> int_list(const json& j, const std::string& key, int lo, int hi) {
+    if (!j.is_array() || j.empty() || j.size() > 64)
+        fail(key, "a list of 1 to 64 integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", j);
+    std::vector<int> v;
+    for (std::size_t k = 0; k < j.size(); ++k) {
+        const std::string at = key + "[" + std::to_string(k) + "]";
+        const int x = integer_at_least(j[k], at, lo);
+        if (x > hi)
+            fail(at, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", j[k]);
+        v.push_back(x);
+    }
+    return v;
+}
+
 }  // namespace detail
 
 /// The text of a file a spec names (at key `key`): a regular file of at most max_input_bytes.

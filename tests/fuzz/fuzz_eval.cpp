@@ -3,10 +3,13 @@
 // text read as a session (the Python module's reader: variables optional), evaluated, its
 // gradients and its derived design's report; and
 // nais-hotnas's reader on the same text (its searches take seconds on real networks, so the
-// harness reads the job and builds its workloads without running them).
+// harness reads the job and builds its workloads without running them); and nais-bundle's
+// reader, with its "evaluate" task run (the design search, the bundle ranking and the growth
+// take up to seconds and are dropped).
 #include "check.hpp"
 #include "json_mutator.hpp"
 
+#include <nais_eval/bundle_spec.hpp>
 #include <nais_eval/tiled_spec.hpp>
 
 NAIS_FUZZ_JSON_MUTATOR
@@ -31,6 +34,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     nais_fuzz::run_reader([&] {
         const nais_eval::hotnas_job job = nais_eval::read_hotnas_text(text, NAIS_FUZZ_CLI_DIR);
         (void)job.setting.workloads();
+    });
+    nais_fuzz::run_reader([&] {
+        nais_eval::bundle_job job = nais_eval::read_bundle_text(text, NAIS_FUZZ_CLI_DIR);
+        job.evaluate_search = false;
+        job.bundles.clear();
+        job.grow_bundle.reset();
+        nais_fuzz::require_finite(nais_eval::run_bundle(job));
     });
     return 0;
 }

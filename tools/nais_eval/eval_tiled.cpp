@@ -15,52 +15,16 @@ namespace nais_eval {
 
 namespace detail {
 
-void refuse_unknown(const json& obj, const std::string& at, const std::set<std::string>& known) {
-    for (const auto& [k, v] : obj.items())
-        if (!known.count(k)) {
-            std::string list;
-            for (const auto& n : known)
-                list += (list.empty() ? "" : ", ") + n;
-            throw spec_error("key '" + at + nais::detail::one_line(k) + "': unknown (expected one of " + list + ")");
-        }
-}
-
 namespace {
 
 int design_field(const json& d, const char* name) { return positive_field(d, "design", name); }
-
-nais::net::network read_tiled_network(const json& spec, const std::string& base_dir) {
-    const bool has_model = spec.contains("model"), has_network = spec.contains("network");
-    if (has_model == has_network)
-        throw spec_error("key 'model': give exactly one of \"model\" (a zoo name) and \"network\" (a description or file)");
-    if (has_model) {
-        const json& m = spec["model"];
-        if (m.is_string())
-            for (const auto& z : nais::net::zoo_names())
-                if (m == z)
-                    return nais::net::zoo(z);
-        std::string names;
-        for (const auto& z : nais::net::zoo_names())
-            names += (names.empty() ? "" : ", ") + z;
-        fail("model", "a zoo network name (" + names + ")", m);
-    }
-    const json& n = spec["network"];
-    if (n.is_string()) {
-        const std::filesystem::path path = spec_path(n.get<std::string>(), base_dir);
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(path, ec))
-            throw spec_error("key 'network': '" + nais::detail::one_line(n.get<std::string>()) + "' is not a readable file");
-        return nais_net::read_network(nais_json::parse(nais_json::read_file(path, "network")));
-    }
-    return nais_net::read_network(n, "network.");
-}
 
 }  // namespace
 
 tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, const std::set<std::string>& keys) {
     refuse_unknown(spec, "", keys);
     tiled_setting out;
-    out.network = read_tiled_network(spec, base_dir);
+    out.network = read_model_or_network(spec, base_dir);
     nais::tiled::device& dev = out.device;
     nais::tiled::precision& prec = out.bits;
     if (const auto b = spec.find("bits"); b != spec.end()) {

@@ -21,20 +21,6 @@ namespace nais_eval {
 
 namespace {
 
-std::vector<int> int_list(const json& j, const std::string& key, int lo, int hi) {
-    if (!j.is_array() || j.empty() || j.size() > 64)
-        detail::fail(key, "a list of 1 to 64 integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", j);
-    std::vector<int> v;
-    for (std::size_t k = 0; k < j.size(); ++k) {
-        const std::string at = key + "[" + std::to_string(k) + "]";
-        const int x = detail::integer_at_least(j[k], at, lo);
-        if (x > hi)
-            detail::fail(at, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", j[k]);
-        v.push_back(x);
-    }
-    return v;
-}
-
 double weight(const json& obj, const char* name, const std::string& at, double fallback) {
     const auto it = obj.find(name);
     if (it == obj.end())
@@ -92,11 +78,11 @@ hotnas_job read_hotnas_text(const std::string& text, const std::string& base_dir
         detail::refuse_unknown(*h, "hot_start.", {"channel_cuts", "pattern_zeros", "weight_bits", "by_class", "max_rounds",
                                                   "search", "steps", "attempts", "seed"});
         if (h->contains("channel_cuts"))
-            o.channel_cuts = int_list((*h)["channel_cuts"], "hot_start.channel_cuts", 1, 1024);
+            o.channel_cuts = detail::int_list((*h)["channel_cuts"], "hot_start.channel_cuts", 1, 1024);
         if (h->contains("pattern_zeros"))
-            o.pattern_zeros = int_list((*h)["pattern_zeros"], "hot_start.pattern_zeros", 1, 1024);
+            o.pattern_zeros = detail::int_list((*h)["pattern_zeros"], "hot_start.pattern_zeros", 1, 1024);
         if (h->contains("weight_bits"))
-            o.weight_bits = int_list((*h)["weight_bits"], "hot_start.weight_bits", 1, job.setting.device.word_bits);
+            o.weight_bits = detail::int_list((*h)["weight_bits"], "hot_start.weight_bits", 1, job.setting.device.word_bits);
         if (h->contains("by_class")) {
             if (!(*h)["by_class"].is_boolean())
                 detail::fail("hot_start.by_class", "true or false", (*h)["by_class"]);

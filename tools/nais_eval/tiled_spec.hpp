@@ -30,8 +30,6 @@ struct tiled_setting {
 };
 
 namespace detail {
-/// Refuses keys of `obj` outside `known`, naming the key (prefixed by `at`) and the known ones.
-void refuse_unknown(const json& obj, const std::string& at, const std::set<std::string>& known);
 /// Reads the shared keys; `keys` lists which of them (and of the caller's own) the spec may have.
 tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, const std::set<std::string>& keys);
 }  // namespace detail

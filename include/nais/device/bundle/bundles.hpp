@@ -50,8 +50,11 @@ struct bundle_spec {
 /// "dw3x3+pw1x1".
 inline std::string name_of(const bundle_spec& b) {
     std::string s;
-    for (bundle_op o : b.ops)
-        s += (s.empty() ? "" : "+") + std::string(name_of(o));
+    for (bundle_op o : b.ops) {
+        if (!s.empty())
+            s += '+';
+        s += name_of(o);
+    }
     return s;
 }
 
@@ -82,9 +85,27 @@ inline std::vector<net::layer> bundle_layers(const bundle_spec& b, const std::st
     return out;
 }
 
+namespace detail {
+/// "b<k>": the name prefix of the k-th bundle of a network (appended: GCC 12's -Wrestrict misfires
+/// on "literal" + std::string at -O3).
+inline std::string block_prefix(std::size_t k) {
+    std::string s = "b";
+    s += std::to_string(k);
+    return s;
+}
+/// "<what>(<bundle>)": a network's name.
+inline std::string network_name(const char* what, const std::string& bundle) {
+    std::string s = what;
+    s += '(';
+    s += bundle;
+    s += ')';
+    return s;
+}
+}  // namespace detail
+
 /// Every bundle of 1 to max_layers layers that mixes channels and ends with a mixing layer, with
 /// no layer repeated back to back and no two depth-wise layers in a row, in a fixed order
-/// (length, then the ops' order). max_layers 3 gives 4 + 10 + 28 = 42... (tests count them).
+/// (length, then the ops' order). max_layers 3 gives 2 + 6 + 14 = 22 (tests/test_bundle.cpp counts them independently).
 inline std::vector<bundle_spec> enumerate_bundles(int max_layers = 3) {
     nais::detail::require(max_layers >= 1 && max_layers <= 5, "bundle: max_layers must be in [1, 5], got ", max_layers);
     const bundle_op all[] = {bundle_op::conv3x3, bundle_op::conv1x1, bundle_op::dw3x3, bundle_op::dw5x5};
@@ -131,12 +152,12 @@ inline void validate(const probe_options& o) {
 inline net::network probe_network(const bundle_spec& b, const probe_options& o = {}) {
     validate(o);
     net::network n;
-    n.name = "probe(" + name_of(b) + ")";
+    n.name = detail::network_name("probe", name_of(b));
     n.input = o.input;
     std::int64_t cin = o.input.c;
     for (int r = 0; r < o.repeats; ++r) {
         const std::int64_t width = std::min(o.max_width, o.base_width << std::min(r, 20));
-        for (net::layer& l : bundle_layers(b, "b" + std::to_string(r + 1), cin, width, r < o.pools))
+        for (net::layer& l : bundle_layers(b, detail::block_prefix(std::size_t(r) + 1), cin, width, r < o.pools))
             n.layers.push_back(std::move(l));
         cin = width;
     }

@@ -68,11 +68,11 @@ inline void validate(const growth_options& o) {
 inline net::network grown(const bundle_spec& b, const std::vector<std::int64_t>& widths, const std::vector<bool>& pool_after,
                           const net::tensor_shape& input, std::int64_t head_channels) {
     net::network n;
-    n.name = "grown(" + name_of(b) + ")";
+    n.name = detail::network_name("grown", name_of(b));
     n.input = input;
     std::int64_t cin = input.c;
     for (std::size_t i = 0; i < widths.size(); ++i) {
-        for (net::layer& l : bundle_layers(b, "b" + std::to_string(i + 1), cin, widths[i], pool_after[i]))
+        for (net::layer& l : bundle_layers(b, detail::block_prefix(i + 1), cin, widths[i], pool_after[i]))
             n.layers.push_back(std::move(l));
         cin = widths[i];
     }

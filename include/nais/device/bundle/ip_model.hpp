@@ -34,15 +34,17 @@
 //    (FM_buf1 / FM_buf3), weights and output writes are not;
 //  - SkyNet packs a batch of 4 images as a 2 x 2 mosaic into every tile (load_image_chunk_norm's
 //    offsets), so late 20 x 40 layers still fill a 40 x 80 tile: images_per_side = 2.
+//  - set_bias: each output group's buffer is initialised two rows per cycle, ceil(rows/2) cols
+//    cycles (1,722) before its first call.
 // A layer's cycles (per pack^2 images, reported per image):
 //   calls x (max(compute, input beats) + weight beats)   [serial: compute + input + weights]
-//   + output writes x output beats,
+//   + output writes x (output beats + set_bias),
 // calls = tiles x ceil(C/Pc) (depth-wise, pool) or tiles x ceil(M/Pc) ceil(C/Pc) (point-wise,
 // conv), tiles = ceil(pack H/(rows - 2 halo)) ceil(pack W/(cols - 2 halo)) over the output (the
-// input for a pool). Where this differs from the HLS (each < 8% of a call, stated in
-// docs/design.md): set_bias (1,722 cycles per output group) is not counted; point-wise input and
-// output transfers are rows x cols, where the HLS always moves the whole 44 x 84 buffer; the
-// producer of a fused pool still writes its output (bundles 1-2 of SkyNet skip that write).
+// input for a pool). Where this differs from the HLS (docs/design.md): point-wise input and output
+// transfers are rows x cols (3,444 beats), where the HLS always moves the whole 44 x 84 buffer
+// (3,696); the producer of a fused pool still writes its output (bundles 1-2 of SkyNet skip that
+// write); the pool's output is written per call (the HLS writes it straight to DDR as it goes).
 namespace nais::bundle {
 
 /// The kinds of IP; one IP per (kind, kernel) is built and reused by every such layer.
@@ -58,7 +60,11 @@ struct ip {
 /// "dw3x3", "pw1x1", "conv3x3", "pool2x2".
 inline std::string name_of(const ip& u) {
     const char* base = u.kind == ip_kind::depthwise ? "dw" : u.kind == ip_kind::pointwise ? "pw" : u.kind == ip_kind::conv ? "conv" : "pool";
-    return std::string(base) + std::to_string(u.kernel) + "x" + std::to_string(u.kernel);
+    std::string s = base;
+    s += std::to_string(u.kernel);
+    s += 'x';
+    s += std::to_string(u.kernel);
+    return s;
 }
 
 /// The IPs' shared design (SkyNet's HLS values by default).
@@ -112,7 +118,11 @@ struct workload {
     std::int64_t C = 0, M = 0;   ///< input, output channels
     std::int64_t H = 0, W = 0;   ///< output rows, columns (a pool: its input's)
     int stride = 1;
-    bool fused_pool = false;     ///< a pool right after a conv: reads the accumulator, no load
+    bool fused_pool = false;     ///< a pool whose input is a conv's accumulator (the conv's only consumer): no load
+    bool output_to_pool = false; ///< a conv whose only consumer is a pool: its output is not written
+    bool output_to_next = false; ///< a depth-wise conv whose only consumer is the next point-wise / conv
+                                 ///< layer: kept on chip when its channel groups fit the spare buffers
+    bool input_from_previous = false;  ///< that consumer: reads the kept buffers, no load
     std::int64_t transfer_elements = 0;  ///< a transfer layer: elements read + written per image
 };
 
@@ -147,15 +157,52 @@ inline void validate(const precision& p) {
 
 /// The accelerator's view of a nais network: every conv on its IP (depth-wise: groups = channels;
 /// point-wise: 1 x 1; conv otherwise), fc as a point-wise layer on 1 x 1, windowed pools on the
-/// pool IP (fused when the producer is the layer before), reorg / add / global pool as transfers,
-/// the rest fused. Refuses what no IP runs (grouped convs, non-square kernels), naming the layer.
+/// pool IP, reorg / add / global pool as transfers, the rest fused. Where the data stays on chip
+/// (SkyNet's bundles): a pool that is a conv's only consumer (through fused bn_act / act) reads
+/// its accumulator, and the conv writes nothing; a depth-wise conv whose only consumer is the next
+/// point-wise or conv layer hands its buffers over when they fit (ip_model's terms). Refuses what
+/// no IP runs (grouped convs, non-square kernels), naming the layer.
 inline std::vector<workload> workloads(const net::network& n) {
     const net::network_report r = net::analyze(n);
-    std::vector<workload> out;
     using net::layer_kind;
-    bool previous_computes = false;
-    for (const net::layer_report& l : r.layers) {
-        workload w;
+    const std::size_t count = n.layers.size();
+    // consumers of each layer, from the input lists (empty: the previous layer)
+    std::vector<std::vector<std::size_t>> consumers(count);
+    std::vector<std::size_t> inputs_of(count, 0);
+    for (std::size_t j = 0; j < count; ++j) {
+        const auto& ins = n.layers[j].inputs;
+        if (ins.empty()) {
+            if (j > 0)
+                consumers[j - 1].push_back(j);
+            inputs_of[j] = 1;
+            continue;
+        }
+        inputs_of[j] = ins.size();
+        for (const std::string& name : ins)
+            for (std::size_t k = 0; k < j; ++k)
+                if (n.layers[k].name == name)
+                    consumers[k].push_back(j);
+    }
+    const auto folded = [&](std::size_t j) {
+        const layer_kind k = n.layers[j].kind;
+        return k == layer_kind::bn_act || k == layer_kind::act;
+    };
+    // the one consumer of layer j past fused bn_act / act layers (count: none or several)
+    const auto only_consumer = [&](std::size_t j) {
+        while (consumers[j].size() == 1) {
+            const std::size_t c = consumers[j].front();
+            if (inputs_of[c] != 1)
+                return count;
+            if (!folded(c))
+                return c;
+            j = c;
+        }
+        return count;
+    };
+    std::vector<workload> out(count);
+    for (std::size_t j = 0; j < count; ++j) {
+        const net::layer_report& l = r.layers[j];
+        workload& w = out[j];
         w.name = l.name;
         w.C = l.in.c;
         w.M = l.out.c;
@@ -167,7 +214,6 @@ inline std::vector<workload> workloads(const net::network& n) {
                                   " stride ", l.stride_h, " x ", l.stride_w);
             w.stride = l.stride_h;
         };
-        bool computes = false;
         switch (l.kind) {
         case layer_kind::conv:
             square();
@@ -179,13 +225,11 @@ inline std::vector<workload> workloads(const net::network& n) {
             } else {
                 w.unit = {l.kernel_h == 1 ? ip_kind::pointwise : ip_kind::conv, l.kernel_h};
             }
-            computes = true;
             break;
         case layer_kind::fc:
             w.unit = {ip_kind::pointwise, 1};
             w.C = l.in.elements();
             w.H = w.W = 1;
-            computes = true;
             break;
         case layer_kind::pool:
             if (l.kernel_h == 0) {  // global pool: read once, write c
@@ -197,8 +241,6 @@ inline std::vector<workload> workloads(const net::network& n) {
             w.unit = {ip_kind::pool, l.kernel_h};
             w.H = l.in.h;
             w.W = l.in.w;
-            w.fused_pool = previous_computes;
-            computes = true;
             break;
         case layer_kind::reorg:
         case layer_kind::add:
@@ -207,16 +249,36 @@ inline std::vector<workload> workloads(const net::network& n) {
             break;
         default:
             w.role = role::fused;
-            computes = previous_computes;  // bn_act / act keep a following pool fused
             break;
         }
-        previous_computes = computes && l.kind != layer_kind::pool;
-        out.push_back(std::move(w));
+    }
+    for (std::size_t j = 0; j < count; ++j) {
+        workload& w = out[j];
+        if (w.role != role::compute || w.unit.kind == ip_kind::pool)
+            continue;
+        const std::size_t c = only_consumer(j);
+        if (c == count || out[c].role != role::compute)
+            continue;
+        if (out[c].unit.kind == ip_kind::pool && n.layers[j].kind == layer_kind::conv) {
+            w.output_to_pool = true;
+            out[c].fused_pool = true;
+        } else if (w.unit.kind == ip_kind::depthwise &&
+                   (out[c].unit.kind == ip_kind::pointwise || out[c].unit.kind == ip_kind::conv) &&
+                   n.layers[c].kind == layer_kind::conv && out[c].H == w.H && out[c].W == w.W && out[c].stride == 1) {
+            w.output_to_next = true;
+            out[c].input_from_previous = true;
+        }
     }
     return out;
 }
 
 namespace detail {
+
+inline double value_of(double x) noexcept { return x; }
+template <class D>
+double value_of(const D& x) noexcept {
+    return x.v;
+}
 
 /// The design's continuous numbers in an evaluation's value type (double, or a dual number of
 /// the relaxation): Pc, Pi, rows, cols.
@@ -238,7 +300,7 @@ V beats_per_pixel(const V& pc, const precision& p, const device& dev, const Ops&
 /// exact model and its relaxation.
 template <class V>
 struct layer_terms {
-    V calls{}, compute{}, input{}, weights{}, writes{}, output{}, cycles{};
+    V calls{}, compute{}, input{}, weights{}, writes{}, output{}, init{}, cycles{};
 };
 
 template <class V, class Ops>
@@ -250,6 +312,11 @@ layer_terms<V> terms(const workload& w, const design_values<V>& x, const design&
     const V tiles = ops.ceil(pack * double(w.H) / useful_r) * ops.ceil(pack * double(w.W) / useful_c);
     const V groups_in = ops.ceil(double(w.C) / x.channels), groups_out = ops.ceil(double(w.M) / x.channels);
     const V beats = beats_per_pixel(x.channels, p, dev, ops);
+    // a depth-wise conv's output groups stay on chip when they fit the feature-map buffers left
+    // beside the input's (SkyNet: 1 to 3 groups of 32 in bundles 1-3; 6 and more spill to DDR);
+    // decided at the design's Pc (the relaxed form's value), a step the gradient does not see
+    const double pc = value_of(x.channels);
+    const bool kept = std::ceil(double(w.C) / std::max(1.0, std::round(pc))) <= double(d.fm_buffers - 1);
     const V in_tile = ((x.rows - 1.0) * s + k) * ((x.cols - 1.0) * s + k) * beats;  // the call's receptive field
     switch (w.unit.kind) {
     case ip_kind::depthwise:  // DW_CONV_3x3: k^2 rows cols II
@@ -258,16 +325,16 @@ layer_terms<V> terms(const workload& w, const design_values<V>& x, const design&
         t.input = in_tile;
         t.weights = (k * k) * beats;  // load_weight_3x3_from_axi: k^2 beats
         t.writes = t.calls;
-        t.output = x.rows * x.cols * beats;
+        t.output = w.output_to_next && kept ? V(0.0) : x.rows * x.cols * beats;
         break;
     case ip_kind::pointwise:  // CONV_1x1: ceil(Pc/Pi) (Pi Pc + rows cols II)
     case ip_kind::conv:       // the same engine over k^2 taps
         t.calls = tiles * groups_out * groups_in;
         t.compute = (k * k) * ops.ceil(x.channels / x.inputs) * (x.inputs * x.channels + double(d.pw_ii) * x.rows * x.cols);
-        t.input = in_tile;
+        t.input = w.input_from_previous && kept ? V(0.0) : in_tile;
         t.weights = (k * k) * x.channels * beats;  // load_weight_1x1_from_axi: Pc beats of Pc lanes
         t.writes = tiles * groups_out;
-        t.output = x.rows * x.cols * beats;
+        t.output = w.output_to_pool ? V(0.0) : x.rows * x.cols * beats;
         break;
     case ip_kind::pool:  // Relu_Max_Pooling: (useful/s)^2 outputs at II
         t.calls = tiles * groups_in;
@@ -278,8 +345,14 @@ layer_terms<V> terms(const workload& w, const design_values<V>& x, const design&
         t.output = ops.ceil(useful_r / s) * ops.ceil(useful_c / s) * beats;
         break;
     }
+    if (w.unit.kind == ip_kind::pool) {  // the pooled pixels stream to DDR inside the pipelined loop
+        const V busy = w.fused_pool ? ops.max(t.compute, t.output) : ops.max(ops.max(t.compute, t.output), t.input);
+        t.cycles = t.calls * busy;
+        return t;
+    }
+    t.init = ops.ceil(x.rows / 2.0) * x.cols;  // set_bias_3x3 / set_bias_1x1: two rows per cycle, once per output group
     const V per_call = dev.overlap_loads ? ops.max(t.compute, t.input) + t.weights : t.compute + t.input + t.weights;
-    t.cycles = t.calls * per_call + t.writes * t.output;
+    t.cycles = t.calls * per_call + t.writes * (t.output + t.init);
     return t;
 }
 
@@ -379,7 +452,7 @@ struct layer_report {
     std::string unit;          ///< the IP's name, "transfer" or "fused"
     double cycles = 0;         ///< per image
     double calls = 0;          ///< IP calls per pack^2 images
-    double compute = 0, input = 0, weights = 0, output = 0;  ///< per call / per write (cycles, beats)
+    double compute = 0, input = 0, weights = 0, output = 0, init = 0;  ///< per call / per write (cycles, beats)
 };
 
 /// A network's evaluation on an accelerator.
@@ -414,6 +487,7 @@ inline network_report evaluate(const std::vector<workload>& layers, const design
             l.input = t.input;
             l.weights = t.weights;
             l.output = t.output;
+            l.init = t.init;
         }
         r.cycles += l.cycles;
         r.layers.push_back(std::move(l));
