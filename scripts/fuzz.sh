@@ -33,10 +33,18 @@ all=(fuzz_eval fuzz_sweep fuzz_network fuzz_space fuzz_tables)
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then harnesses=("${all[@]}"); fi
 
-out=${NAIS_FUZZ_DIR:-build-fuzz}
+# a replay only runs the seeds once: -O0 builds in half the time (its own directory, so a
+# campaign's -O1 objects are not mixed with it)
+if [ $replay = 1 ]; then
+  opt=-O0
+  out=${NAIS_FUZZ_DIR:-build-fuzz-replay}
+else
+  opt=-O1
+  out=${NAIS_FUZZ_DIR:-build-fuzz}
+fi
 mkdir -p "$out/obj" "$out/findings"
 eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -isystem /usr/include/eigen3)
-common=(-std=c++20 -g -O1 -Iinclude -Itools $eigen_inc -DNAIS_FUZZ_CLI_DIR="\"$root/tests/cli\""
+common=(-std=c++20 -g "$opt" -Iinclude -Itools $eigen_inc -DNAIS_FUZZ_CLI_DIR="\"$root/tests/cli\""
         -fno-sanitize-recover=undefined)
 link=(-fsanitize=fuzzer,address,undefined)
 objflags=(-fsanitize=fuzzer-no-link,address,undefined)

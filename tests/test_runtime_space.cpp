@@ -7,7 +7,7 @@ using namespace nais_test;
 
 namespace {
 
-runtime_space random_space(std::mt19937_64& rng) {
+[[maybe_unused]] runtime_space random_space(std::mt19937_64& rng) {  // used by one part
     std::uniform_int_distribution<int> nb(1, 6), no(1, 5), ch(1, 64), hw(1, 32), st(1, 3), k(1, 7), e(1, 6);
     std::vector<block> b(static_cast<std::size_t>(nb(rng)));
     for (auto& x : b)

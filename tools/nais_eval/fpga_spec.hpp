@@ -20,10 +20,12 @@ std::unique_ptr<nais::fpga::loss<S, double, Arch>> build_fpga(const json& spec, 
     auto put_theta = [](auto& a) { return [&a](const std::vector<std::size_t>& i, double v) { a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v; }; };
     auto put_phi = [n](auto& a) {
         return [&a, n](const std::vector<std::size_t>& i, double v) {
-            if constexpr (shared)
+            if constexpr (shared) {
+                (void)n;  // per op type: no block index
                 a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v;
-            else
+            } else {
                 a(Eigen::Index(i[0] + n * i[1]), Eigen::Index(i[2])) = v;  // row i + N*m
+            }
         };
     };
     read_variable(spec, "theta", mode, theta_shape, put_theta(l->theta()));

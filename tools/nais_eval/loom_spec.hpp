@@ -19,12 +19,15 @@ std::vector<std::size_t> loom_phi_shape(std::size_t n, std::size_t m, std::size_
 template <class Sharing>
 auto put_loom_phi(auto& a, std::size_t n) {
     return [&a, n](const std::vector<std::size_t>& i, double v) {
-        if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>)
+        if constexpr (std::is_same_v<Sharing, nais::sharing::network_wide>) {
+            (void)n;  // no block index
             a(0, Eigen::Index(i[0])) = v;
-        else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>)
+        } else if constexpr (std::is_same_v<Sharing, nais::sharing::per_op_type>) {
+            (void)n;
             a(Eigen::Index(i[0]), Eigen::Index(i[1])) = v;
-        else
+        } else {
             a(Eigen::Index(i[0] + n * i[1]), Eigen::Index(i[2])) = v;
+        }
     };
 }
 template <class Sharing>

@@ -105,7 +105,8 @@ inline std::string network_name(const char* what, const std::string& bundle) {
 
 /// Every bundle of 1 to max_layers layers that mixes channels and ends with a mixing layer, with
 /// no layer repeated back to back and no two depth-wise layers in a row, in a fixed order
-/// (length, then the ops' order). max_layers 3 gives 2 + 6 + 14 = 22 (tests/test_bundle.cpp counts them independently).
+/// (length, then the ops' order). max_layers 3 gives 2 + 6 + 14 = 22 (tests/test_bundle.cpp
+/// counts them independently).
 inline std::vector<bundle_spec> enumerate_bundles(int max_layers = 3) {
     nais::detail::require(max_layers >= 1 && max_layers <= 5, "bundle: max_layers must be in [1, 5], got ", max_layers);
     const bundle_op all[] = {bundle_op::conv3x3, bundle_op::conv1x1, bundle_op::dw3x3, bundle_op::dw5x5};

@@ -396,6 +396,11 @@ constexpr std::size_t first_invalid_latency(const std::array<double, K>& v) {
             return k;
     return K;
 }
+// constant_table takes its values as a template argument of class type (C++20's P1907), which
+// GCC 11+ and Clang 18+ accept; with an older compiler it is absent (NAIS_HAS_CONSTANT_TABLE 0)
+// and the run-time loaders are the way in.
+#if defined(__cpp_nontype_template_args) && __cpp_nontype_template_args >= 201911L
+#define NAIS_HAS_CONSTANT_TABLE 1
 // Instantiated for the first bad entry only, so the compiler's note names its index and value,
 // e.g. "check_latency_entry<7, -1.0>".
 template <std::size_t Index, std::size_t Size, double Value>
@@ -404,8 +409,12 @@ struct check_latency_entry {
                   "nais::gpu::constant_table: a latency is negative, infinite or NaN (see Index in this note)");
     static constexpr bool value = true;
 };
+#else
+#define NAIS_HAS_CONSTANT_TABLE 0
+#endif
 }  // namespace detail
 
+#if NAIS_HAS_CONSTANT_TABLE
 /// A latency table fixed at compile time (embedded use: no file, no parser): `Values` is a
 /// std::array<double, N*M*Q> of ms, block-major ([i][m][q]) over a static_space S. Its size and
 /// every value are checked by static_assert.
@@ -431,5 +440,6 @@ struct constant_table {
         return t;
     }
 };
+#endif
 
 }  // namespace nais::gpu
