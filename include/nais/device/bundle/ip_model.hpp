@@ -356,6 +356,13 @@ layer_terms<V> terms(const workload& w, const design_values<V>& x, const design&
     return t;
 }
 
+/// A compute layer's cycles (per pack^2 images, a tile holds that many) per image.
+template <class V>
+V per_image(const V& cycles, const design& d) {
+    const double pack = d.images_per_side;
+    return cycles / (pack * pack);
+}
+
 /// Cycles of one layer per image.
 template <class V, class Ops>
 V layer_cycles(const workload& w, const design_values<V>& x, const design& d, const precision& p, const device& dev,
@@ -364,8 +371,7 @@ V layer_cycles(const workload& w, const design_values<V>& x, const design& d, co
         return V(0.0);
     if (w.role == role::transfer)  // elements / lanes per beat
         return V(double(w.transfer_elements) * double(p.lane_bits) / double(dev.ddr_bits));
-    const double pack = d.images_per_side;
-    return terms(w, x, d, p, dev, ops).cycles / (pack * pack);
+    return per_image(terms(w, x, d, p, dev, ops).cycles, d);
 }
 
 /// BRAM18 blocks for `words` of `bits` (the 7-series / UltraScale aspect ratios: 16K x 1, 8K x 2,
@@ -479,9 +485,11 @@ inline network_report evaluate(const std::vector<workload>& layers, const design
         layer_report l;
         l.name = w.name;
         l.unit = w.role == role::compute ? name_of(w.unit) : w.role == role::transfer ? "transfer" : "fused";
-        l.cycles = detail::layer_cycles(w, x, d, p, dev, ops);
-        if (w.role == role::compute) {
+        if (w.role != role::compute) {
+            l.cycles = detail::layer_cycles(w, x, d, p, dev, ops);
+        } else {  // the terms once, for the cycles and the report
             const auto t = detail::terms(w, x, d, p, dev, ops);
+            l.cycles = detail::per_image(t.cycles, d);
             l.calls = t.calls;
             l.compute = t.compute;
             l.input = t.input;
