@@ -19,6 +19,13 @@ using nais_test::error_of;
 
 namespace {
 
+/// prefix followed by the number (appended: GCC 12 -O3 misreads "literal" + std::string, bug 105329)
+std::string numbered(const char* prefix, int k) {
+    std::string s(prefix);
+    s.append(std::to_string(k));
+    return s;
+}
+
 /// H2H's three-stream example (DNN/ExampleDNN.py): M1 20 VGG-like 3x3 layers, M2 and M3 12 each.
 /// (The beta's dict literal repeats the keys 'M1L3' and 'M1L5', so the beta itself runs 42
 /// layers; the figures below come from the beta run on the 44 layers it lists.)
@@ -28,9 +35,9 @@ std::vector<stream> h2h_example() {
     static const std::int64_t R[] = {112, 112, 112, 112, 56, 56, 56, 56, 28, 28, 28, 28, 14, 14, 14, 14, 7, 7, 7, 7};
     std::vector<stream> s;
     for (int m : {1, 2, 3}) {
-        stream x{"M" + std::to_string(m), {}};
+        stream x{numbered("M", m), {}};
         for (int l = 1; l <= (m == 1 ? 20 : 12); ++l) {
-            std::string name = "M" + std::to_string(m);
+            std::string name = numbered("M", m);
             name.append("L").append(std::to_string(l));
             x.layers.push_back(conv_layer(name, M[l - 1], N[l - 1], R[l - 1], R[l - 1], 3, 1, 1));
         }
@@ -132,11 +139,10 @@ double brute_force(const workload& w, const cost_table& t) {
 /// A small random workload: 2 streams of conv layers (one may end in an fc), random shapes.
 workload random_workload(std::mt19937& g, std::size_t layers, bool with_fc, bool fusion) {
     std::uniform_int_distribution<int> ch(2, 96), px(4, 40), kk(0, 1);
-    std::vector<stream> s(2);
+    std::vector<stream> s{stream{std::string("A"), {}}, stream{std::string("B"), {}}};
     for (std::size_t l = 0; l < layers; ++l) {
         stream& x = s[l % 2];
-        x.name = l % 2 ? "B" : "A";
-        std::string name = x.name + std::to_string(x.layers.size() + 1);
+        const std::string name = numbered(l % 2 ? "B" : "A", static_cast<int>(x.layers.size()) + 1);
         if (with_fc && l + 1 == layers)
             x.layers.push_back(fc_layer(name, ch(g) * 4, ch(g) * 8, 1));
         else
@@ -152,7 +158,7 @@ std::vector<accelerator> random_platform(std::mt19937& g, bool with_fc) {
     std::uniform_real_distribution<double> th(20, 90), mem(0.00005, 0.0004), link(4, 20);
     std::vector<accelerator> p;
     for (int k = 0; k < 2; ++k) {
-        accelerator a = named("cnn" + std::to_string(k));
+        accelerator a = named(numbered("cnn", k));
         a.throughput_gops = th(g), a.memory_gb = mem(g), a.link_gbps = link(g), a.Tm = 16, a.Tn = 4, a.Tr = a.Tc = 8;
         a.Tr_in = a.Tc_in = 10;
         p.push_back(a);

@@ -104,6 +104,28 @@ inline std::string key_before(const std::string& text, std::size_t pos) {
     }
     return "";
 }
+
+/// An optional integer key of obj in [lo, hi] (fallback when absent), named at + name.
+inline int int_in(const json& obj, const std::string& at, const char* name, int fallback, int lo, int hi) {
+    const auto it = obj.find(name);
+    if (it == obj.end())
+        return fallback;
+    const int v = integer_at_least(*it, at + name, lo);
+    if (v > hi)
+        fail(at + name, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", *it);
+    return v;
+}
+
+/// An optional true/false key of obj (fallback when absent), named at + name.
+inline bool flag(const json& obj, const std::string& at, const char* name, bool fallback) {
+    const auto it = obj.find(name);
+    if (it == obj.end())
+        return fallback;
+    if (!it->is_boolean())
+        fail(at + name, "true or false", *it);
+    return it->get<bool>();
+}
+
 /// A list of 1 to 64 integers in [lo, hi], each refused by its index.
 inline std::vector<int> int_list(const json& j, const std::string& key, int lo, int hi) {
     if (!j.is_array() || j.empty() || j.size() > 64)

@@ -13,3 +13,4 @@
 #include <nais/device/h2h/schedule.hpp>
 #include <nais/device/h2h/mapper.hpp>
 #include <nais/device/h2h/exact.hpp>
+#include <nais/device/h2h/from_network.hpp>

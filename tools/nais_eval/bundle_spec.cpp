@@ -24,24 +24,8 @@ namespace {
 
 namespace bundle = nais::bundle;
 
-int int_in(const json& obj, const std::string& at, const char* name, int fallback, int lo, int hi) {
-    const auto it = obj.find(name);
-    if (it == obj.end())
-        return fallback;
-    const int v = detail::integer_at_least(*it, at + name, lo);
-    if (v > hi)
-        detail::fail(at + name, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", *it);
-    return v;
-}
-
-bool flag(const json& obj, const std::string& at, const char* name, bool fallback) {
-    const auto it = obj.find(name);
-    if (it == obj.end())
-        return fallback;
-    if (!it->is_boolean())
-        detail::fail(at + name, "true or false", *it);
-    return it->get<bool>();
-}
+using nais_json::detail::flag;
+using nais_json::detail::int_in;
 
 const json& object_key(const json& spec, const char* key, const std::string& fields) {
     const json& o = spec[key];
