@@ -14,3 +14,4 @@
 #include <nais/device/h2h/mapper.hpp>
 #include <nais/device/h2h/exact.hpp>
 #include <nais/device/h2h/from_network.hpp>
+#include <nais/device/h2h/codesign.hpp>
