@@ -2,14 +2,15 @@
 # Builds and runs the examples: the EDD loss and gradients for both FPGA architectures, then a
 # complete co-search for each (recursive on a ZCU102-like budget, pipelined on a ZC706-like one),
 # then a GPU co-search over a measured latency table, a Loom-style bit-serial ASIC co-search, and
-# a user-written device model (examples/custom_device.cpp) searched by the same driver, and SkyNet
-# on the bundle accelerator (examples/bundle_skynet.cpp).
+# a user-written device model (examples/custom_device.cpp) searched by the same driver, SkyNet
+# on the bundle accelerator (examples/bundle_skynet.cpp), and H2H's mapper with the multi-task
+# co-design on a heterogeneous platform (examples/h2h_mapping.cpp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined gpu_latency_table loom_asic custom_device bundle_skynet
+cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined gpu_latency_table loom_asic custom_device bundle_skynet h2h_mapping
 "$build/examples/edd_fpga"
 "$build/examples/co_search_recursive"
 "$build/examples/co_search_pipelined"
@@ -17,3 +18,4 @@ cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined
 "$build/examples/loom_asic"
 "$build/examples/custom_device"
 "$build/examples/bundle_skynet"
+"$build/examples/h2h_mapping"

@@ -2,7 +2,7 @@
 # Fuzzes every reader of untrusted input with libFuzzer (Debian's clang, ASan + UBSan):
 #   fuzz_eval     nais-eval's specs (every device; MBConv spaces, spaces and networks of layers)
 #                 and nais-hotnas's (read, workloads built; the searches are not run), and
-#                 nais-bundle's (read, its "evaluate" task run)
+#                 nais-bundle's (read, its "evaluate" task run), nais-map's (read and run)
 #   fuzz_sweep    nais-sweep's specs, and the first points of the sweep they describe
 #   fuzz_network  network descriptions (nais-net), analysis and the to_json round trip
 #   fuzz_space    space descriptions, every candidate, the network of a choice, GPU keys
@@ -52,7 +52,7 @@ objflags=(-fsanitize=fuzzer-no-link,address,undefined)
 # nais-eval's device translation units, shared by the spec harnesses (built once, in parallel)
 eval_objs=()
 pids=()
-for tu in eval_fpga eval_fpga_layered eval_gpu eval_loom eval_loom_layered eval_tiled hotnas_spec bundle_spec; do
+for tu in eval_fpga eval_fpga_layered eval_gpu eval_loom eval_loom_layered eval_tiled hotnas_spec bundle_spec map_spec; do
   obj="$out/obj/$tu.o"
   eval_objs+=("$obj")
   if [ ! -f "$obj" ] || [ -n "$(find tools include -newer "$obj" -name '*.[ch]pp' -print -quit)" ]; then
@@ -71,7 +71,7 @@ build() {  # harness
 
 seeds() {  # harness: the seed files, one per line
   case $1 in
-    fuzz_eval) ls tests/cli/*.json | grep -v -e '/sweep_' -e '/net_' ;;
+    fuzz_eval) ls tests/cli/*.json examples/mapping/*.json | grep -v -e '/sweep_' -e '/net_' ;;
     fuzz_sweep) ls tests/cli/sweep_*.json tests/cli/space_sweep.json examples/sweep/*.json ;;
     fuzz_network) ls tests/cli/net_*.json examples/networks/*.json ;;
     fuzz_space) ls examples/spaces/*.json tests/cli/space_tiny.json tests/cli/net_small.json ;;

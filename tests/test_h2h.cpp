@@ -26,25 +26,7 @@ std::string numbered(const char* prefix, int k) {
     return s;
 }
 
-/// H2H's three-stream example (DNN/ExampleDNN.py): M1 20 VGG-like 3x3 layers, M2 and M3 12 each.
-/// (The beta's dict literal repeats the keys 'M1L3' and 'M1L5', so the beta itself runs 42
-/// layers; the figures below come from the beta run on the 44 layers it lists.)
-std::vector<stream> h2h_example() {
-    static const std::int64_t M[] = {64, 64, 64, 64, 64, 64, 64, 64, 128, 128, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512};
-    static const std::int64_t N[] = {3, 64, 64, 64, 64, 64, 64, 64, 64, 128, 128, 128, 384, 256, 256, 256, 256, 512, 512, 512};
-    static const std::int64_t R[] = {112, 112, 112, 112, 56, 56, 56, 56, 28, 28, 28, 28, 14, 14, 14, 14, 7, 7, 7, 7};
-    std::vector<stream> s;
-    for (int m : {1, 2, 3}) {
-        stream x{numbered("M", m), {}};
-        for (int l = 1; l <= (m == 1 ? 20 : 12); ++l) {
-            std::string name = numbered("M", m);
-            name.append("L").append(std::to_string(l));
-            x.layers.push_back(conv_layer(name, M[l - 1], N[l - 1], R[l - 1], R[l - 1], 3, 1, 1));
-        }
-        s.push_back(x);
-    }
-    return s;
-}
+std::vector<stream> h2h_example() { return three_stream_example(); }
 
 accelerator named(std::string n) {
     accelerator a;

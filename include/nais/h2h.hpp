@@ -9,6 +9,7 @@
 #endif
 
 #include <nais/device/h2h/workload.hpp>
+#include <nais/device/h2h/three_streams.hpp>
 #include <nais/device/h2h/accelerator.hpp>
 #include <nais/device/h2h/schedule.hpp>
 #include <nais/device/h2h/mapper.hpp>

@@ -5,11 +5,13 @@
 // nais-hotnas's reader on the same text (its searches take seconds on real networks, so the
 // harness reads the job and builds its workloads without running them); and nais-bundle's
 // reader, with its "evaluate" task run (the design search, the bundle ranking and the growth
-// take up to seconds and are dropped).
+// take up to seconds and are dropped); and nais-map's reader, with the mapper run (its exact
+// search capped at 2,000 nodes) and the tables and Gantt chart drawn.
 #include "check.hpp"
 #include "json_mutator.hpp"
 
 #include <nais_eval/bundle_spec.hpp>
+#include <nais_eval/map_spec.hpp>
 #include <nais_eval/tiled_spec.hpp>
 
 NAIS_FUZZ_JSON_MUTATOR
@@ -41,6 +43,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         job.bundles.clear();
         job.grow_bundle.reset();
         nais_fuzz::require_finite(nais_eval::run_bundle(job));
+    });
+    nais_fuzz::run_reader([&] {
+        nais_eval::map_job job = nais_eval::read_map_text(text, NAIS_FUZZ_CLI_DIR);
+        if (job.workload.size() > 64 || job.accelerators.size() > 4)
+            return;  // step 1's exhaustive rounds grow as #accelerators^#accelerators
+        if (job.exact_nodes)
+            job.exact_nodes = 2000;
+        job.options.step1_candidate_limit = 100000;
+        const nais_eval::json r = nais_eval::run_map(job);
+        nais_fuzz::require_finite(r);
+        (void)nais_eval::map_tables(r);
+        (void)nais_eval::map_gantt_svg(r);
     });
     return 0;
 }
