@@ -13,6 +13,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <variant>
 
 using namespace nais::h2h;
 using nais_test::error_of;
@@ -356,6 +357,76 @@ TEST_CASE("the modality switch keeps resident weights pinned") {
         }
         check_valid(w, s.mapping, s.timing);
     }
+}
+
+namespace user {
+
+/// A platform member written outside nais: a fixed-function unit with a measured time per MAC
+/// and no private memory (h2h::platform_member, found by argument-dependent lookup).
+struct systolic_unit {
+    std::string name = "systolic";
+    layer_kind accepts = layer_kind::conv;
+    double power_w = 3;
+    double seconds_per_mac = 1e-11;
+};
+inline double resident_capacity(const systolic_unit&) { return 0; }
+inline double bytes_per_element(const systolic_unit&) { return 1; }
+inline layer_cost cost_of(const layer& l, const systolic_unit& u) {
+    layer_cost c;
+    c.on_chip = operations(l) / 2 * u.seconds_per_mac;
+    c.inputs = double(input_elements(l)) * 1e-9;
+    c.outputs = double(output_elements(l)) * 1e-9;
+    c.weights = double(weight_elements(l)) * 1e-9;
+    return c;
+}
+
+}  // namespace user
+
+static_assert(platform_member<accelerator>);
+static_assert(platform_member<user::systolic_unit>);
+
+TEST_CASE("a platform member written by a user plugs into the mapper and the exact search") {
+    const workload w({{"A", {conv_layer("a1", 16, 8, 16, 16, 3), conv_layer("a2", 16, 16, 8, 8, 3)}},
+                      {"B", {conv_layer("b1", 8, 4, 16, 16, 3)}}});
+    const cost_table t = make_cost_table(w, std::vector<user::systolic_unit>{{"u0", layer_kind::conv, 3, 1e-11}, {"u1", layer_kind::conv, 1, 4e-11}});
+    CHECK(t.cost[0][0].on_chip == doctest::Approx(16.0 * 8 * 16 * 16 * 9 * 1e-11));
+    CHECK(t.capacity[0] == 0);
+    const mapping_result r = map(w, t);
+    for (const step_result& s : r.steps) {
+        check_valid(w, s.mapping, s.timing);
+        for (char x : s.mapping.resident)
+            CHECK(x == 0);  // nothing fits in no memory
+    }
+    const exact_result e = exact_map(w, t);
+    CHECK(e.proven);
+    CHECK(e.makespan == doctest::Approx(brute_force(w, t)).epsilon(1e-12));
+}
+
+TEST_CASE("a nais device model as a platform member: the tiled FPGA template beside H2H accelerators") {
+    tiled_member fpga;
+    fpga.name = "zcu102";
+    const layer l = conv_layer("c", 64, 32, 28, 28, 3, 1, 1);
+    const layer_cost c = cost_of(l, fpga);
+    // the template's own cycles for the same conv (28 x 28 output from a 28 x 28 input, padding 1)
+    nais::tiled::workload t;
+    t.name = "c", t.M = 64, t.N = 32, t.R = t.C = t.H = t.W = 28, t.K_h = t.K_w = 3, t.P_h = t.P_w = 1;
+    CHECK(c.on_chip == doctest::Approx(nais::tiled::evaluate_layer(t, fpga.design, fpga.device).t.cycles / (200e6)).epsilon(1e-12));
+    CHECK(c.weights == doctest::Approx(64.0 * 32 * 9 * 16 / 10e9).epsilon(1e-12));  // 16-bit words over 10 Gb/s
+    // a mixed platform: H2H's cnn_acc_1 and the template
+    const workload w(three_stream_example());
+    const std::vector<std::variant<accelerator, tiled_member>> mixed{accelerator{}, fpga};
+    const cost_table ct = make_cost_table(w, mixed);
+    CHECK(ct.names == std::vector<std::string>{"cnn_acc_1", "zcu102"});
+    CHECK(ct.cost[5][1].on_chip == doctest::Approx(cost_of(w.at(5), fpga).on_chip));
+    CHECK(ct.cost[5][0].on_chip == doctest::Approx(cost_of(w.at(5), accelerator{}).on_chip));
+    const mapping_result r = map(w, ct);
+    for (const step_result& s : r.steps)
+        check_valid(w, s.mapping, s.timing);
+    CHECK(r.last().timing.makespan < map(w, make_cost_table(w, std::vector<accelerator>{accelerator{}})).last().timing.makespan);
+    // a layer the template cannot run is refused, naming the rule
+    tiled_member small = fpga;
+    small.design.Tk = 1;
+    CHECK(error_of([&] { cost_of(l, small); }).find("rule kernel") != std::string::npos);
 }
 
 TEST_CASE("refusals name what is wrong") {

@@ -11,6 +11,7 @@
 #include <nais/device/h2h/workload.hpp>
 #include <nais/device/h2h/three_streams.hpp>
 #include <nais/device/h2h/accelerator.hpp>
+#include <nais/device/h2h/tiled_member.hpp>
 #include <nais/device/h2h/schedule.hpp>
 #include <nais/device/h2h/mapper.hpp>
 #include <nais/device/h2h/exact.hpp>

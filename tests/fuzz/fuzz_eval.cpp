@@ -14,6 +14,8 @@
 #include <nais_eval/map_spec.hpp>
 #include <nais_eval/tiled_spec.hpp>
 
+#include <algorithm>
+
 NAIS_FUZZ_JSON_MUTATOR
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -51,6 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (job.exact_nodes)
             job.exact_nodes = 2000;
         job.options.step1_candidate_limit = 100000;
+        job.options.remap_passes = std::min(job.options.remap_passes, 2);
+        job.options.remap_visit_limit = 2000;
         const nais_eval::json r = nais_eval::run_map(job);
         nais_fuzz::require_finite(r);
         (void)nais_eval::map_tables(r);

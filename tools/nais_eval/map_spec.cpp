@@ -7,7 +7,10 @@
 //   "accelerators": [{"name", "type": "CNN" | "FC" | "LSTM", "throughput_gops",
 //                     "tiles": {"Tm", "Tn", "Tr", "Tc", "Tr_in", "Tc_in"}, "port_bits", "clock_mhz",
 //                     "power_w", "memory_gb", "weight_fraction", "link_gbps", "dtype_bits"}]
-//                    (every key but "name" optional; the defaults are H2H's cnn_acc_1)
+//                    (every key but "name" optional; the defaults are H2H's cnn_acc_1), or
+//                   {"name", "device": "fpga-tiled", "type", "design": {"Tm", "Tn", "Tr", "Tc", "Tk",
+//                    "W_p", "I_p", "O_p"}, "clock_mhz", "power_w", "memory_gb", "weight_fraction",
+//                    "link_gbps"}   (nais's HotNAS template on a ZCU102 as the member's on-chip model)
 //   "steps": [1, 2, 3, 4]   "remap_passes": 2   "energy_per_byte_pj": 160
 //   "switch": false          (map again with the first mapping's resident weights pinned)
 //   "exact": false | true | {"node_limit": N}
@@ -70,26 +73,69 @@ h2h::layer layer_of(const json& j, const std::string& at) {
     detail::fail(at + "kind", "\"conv\", \"fc\" or \"lstm\"", kind);
 }
 
-h2h::accelerator accelerator_of(const json& j, const std::string& at) {
-    if (!j.is_object())
-        detail::fail(at, "an object {\"name\", \"type\", ...}", j);
-    detail::refuse_unknown(j, at, {"name", "type", "throughput_gops", "tiles", "port_bits", "clock_mhz", "power_w", "memory_gb",
-                                   "weight_fraction", "link_gbps", "dtype_bits"});
-    h2h::accelerator a;
+std::string member_name(const json& j, const std::string& at) {
     const json& name = detail::require_key(j, "name", at + "name");
     if (!name.is_string() || name.get<std::string>().empty())
         detail::fail(at + "name", "a non-empty string", name);
-    a.name = name.get<std::string>();
-    if (const auto t = j.find("type"); t != j.end()) {
-        if (*t == "CNN")
-            a.accepts = h2h::layer_kind::conv;
-        else if (*t == "FC")
-            a.accepts = h2h::layer_kind::fc;
-        else if (*t == "LSTM")
-            a.accepts = h2h::layer_kind::lstm;
-        else
-            detail::fail(at + "type", "\"CNN\", \"FC\" or \"LSTM\"", *t);
+    return name.get<std::string>();
+}
+
+h2h::layer_kind member_type(const json& j, const std::string& at) {
+    const auto t = j.find("type");
+    if (t == j.end() || *t == "CNN")
+        return h2h::layer_kind::conv;
+    if (*t == "FC")
+        return h2h::layer_kind::fc;
+    if (*t == "LSTM")
+        return h2h::layer_kind::lstm;
+    detail::fail(at + "type", "\"CNN\", \"FC\" or \"LSTM\"", *t);
+}
+
+h2h::tiled_member tiled_member_of(const json& j, const std::string& at) {
+    detail::refuse_unknown(j, at, {"name", "device", "type", "design", "clock_mhz", "power_w", "memory_gb", "weight_fraction", "link_gbps"});
+    h2h::tiled_member m;
+    m.name = member_name(j, at);
+    m.accepts = member_type(j, at);
+    if (const auto d = j.find("design"); d != j.end()) {
+        const std::string dat = at + "design.";
+        if (!d->is_object())
+            detail::fail(at + "design", "an object {\"Tm\", \"Tn\", \"Tr\", \"Tc\", \"Tk\", \"W_p\", \"I_p\", \"O_p\"}", *d);
+        detail::refuse_unknown(*d, dat, {"Tm", "Tn", "Tr", "Tc", "Tk", "W_p", "I_p", "O_p"});
+        m.design.Tm = int_in(*d, dat, "Tm", m.design.Tm, 1, 4096);
+        m.design.Tn = int_in(*d, dat, "Tn", m.design.Tn, 1, 4096);
+        m.design.Tr = int_in(*d, dat, "Tr", m.design.Tr, 1, 4096);
+        m.design.Tc = int_in(*d, dat, "Tc", m.design.Tc, 1, 4096);
+        m.design.Tk = int_in(*d, dat, "Tk", m.design.Tk, 1, 64);
+        m.design.W_p = int_in(*d, dat, "W_p", m.design.W_p, 1, 64);
+        m.design.I_p = int_in(*d, dat, "I_p", m.design.I_p, 1, 64);
+        m.design.O_p = int_in(*d, dat, "O_p", m.design.O_p, 1, 64);
     }
+    m.device.clock_mhz = positive_in(j, at, "clock_mhz", m.device.clock_mhz, 1e-3, 1e6);
+    m.power_w = positive_in(j, at, "power_w", m.power_w, 1e-6, 1e6);
+    m.memory_gb = positive_in(j, at, "memory_gb", m.memory_gb, 0, 1e6);
+    m.weight_fraction = positive_in(j, at, "weight_fraction", m.weight_fraction, 0, 1);
+    m.link_gbps = positive_in(j, at, "link_gbps", m.link_gbps, 1e-6, 1e9);
+    try {
+        h2h::validate(m);
+    } catch (const std::invalid_argument& e) {
+        throw spec_error("key '" + at + "design': " + e.what());
+    }
+    return m;
+}
+
+map_member accelerator_of(const json& j, const std::string& at) {
+    if (!j.is_object())
+        detail::fail(at, "an object {\"name\", \"type\", ...}", j);
+    if (const auto d = j.find("device"); d != j.end()) {
+        if (*d != "fpga-tiled")
+            detail::fail(at + "device", "\"fpga-tiled\" (or no \"device\": an H2H accelerator)", *d);
+        return tiled_member_of(j, at);
+    }
+    detail::refuse_unknown(j, at, {"name", "type", "throughput_gops", "tiles", "port_bits", "clock_mhz", "power_w", "memory_gb",
+                                   "weight_fraction", "link_gbps", "dtype_bits"});
+    h2h::accelerator a;
+    a.name = member_name(j, at);
+    a.accepts = member_type(j, at);
     a.throughput_gops = positive_in(j, at, "throughput_gops", a.throughput_gops, 1e-6, 1e9);
     if (const auto t = j.find("tiles"); t != j.end()) {
         const std::string tat = at + "tiles.";

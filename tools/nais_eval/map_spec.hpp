@@ -9,13 +9,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace nais_eval {
 
+/// A platform member: an H2H accelerator description, or nais's tiled FPGA template on a design.
+using map_member = std::variant<nais::h2h::accelerator, nais::h2h::tiled_member>;
+
 struct map_job {
     nais::h2h::workload workload;
-    std::vector<nais::h2h::accelerator> accelerators;
+    std::vector<map_member> accelerators;
     nais::h2h::mapper_options options;
     std::vector<int> steps{1, 2, 3, 4};          ///< the steps whose results are printed
     double joules_per_byte = 160e-12;            ///< the per-byte energy alternative

@@ -4,10 +4,12 @@
 #include <nais/detail/error.hpp>
 #include <nais/device/h2h/workload.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 // An accelerator of the heterogeneous platform and what a layer costs on it. The analytical
@@ -79,6 +81,18 @@ struct layer_cost {
     double full() const noexcept { return seconds(true, true, true); }
 };
 
+/// The whole-layer transfers between host and private memory (cnn_acc_1.getDataInPerf), seconds:
+/// elements x dtype bits over the link. Every platform member that stages data in a private
+/// memory over a link can use it for the transfer part of its cost.
+inline layer_cost host_transfers(const layer& l, int dtype_bits, double link_gbps) {
+    const double link = link_gbps * 1e9;  // bits/s host <-> private memory
+    layer_cost c;
+    c.weights = double(weight_elements(l) * dtype_bits) / link;
+    c.inputs = double(input_elements(l) * dtype_bits) / link;
+    c.outputs = double(output_elements(l) * dtype_bits) / link;
+    return c;
+}
+
 /// cnn_acc_1's model of one layer (getS_mem2AccPerfPerTile, getCompPerf, getDataInPerf,
 /// getLayerPerf); fc and lstm use the same tiling over their loop nest (loops_of).
 inline layer_cost cost_of(const layer& l, const accelerator& a) {
@@ -92,12 +106,8 @@ inline layer_cost cost_of(const layer& l, const accelerator& a) {
     const double lat1 = (w_tile + i_tile) + compute;
     const double lat2 = double(ceil_div(n.N, a.Tn)) * lat1 + o_tile;
     const double tiles = double(ceil_div(n.R, a.Tr) * ceil_div(n.C, a.Tc) * ceil_div(n.M, a.Tm)) * lat2;
-    const double link = a.link_gbps * 1e9;  // bits/s host <-> private memory
-    layer_cost c;
+    layer_cost c = host_transfers(l, a.dtype_bits, a.link_gbps);
     c.on_chip = tiles * double(n.repeat);
-    c.weights = double(weight_elements(l) * a.dtype_bits) / link;
-    c.inputs = double(input_elements(l) * a.dtype_bits) / link;
-    c.outputs = double(output_elements(l) * a.dtype_bits) / link;
     return c;
 }
 
@@ -128,34 +138,55 @@ struct cost_table {
     bool runs(const workload& w, std::size_t layer, std::size_t acc) const { return accepts.at(acc) == w.at(layer).kind; }
 };
 
+namespace detail {
+
+/// Appends one member's column to the table (its costs where the layer kind matches); refuses
+/// an invalid member or a duplicate name.
+template <platform_member A>
+void append_member(cost_table& t, const workload& w, const A& a) {
+    if constexpr (requires { validate(a); })
+        validate(a);
+    for (const std::string& n : t.names)
+        nais::detail::require(n != a.name, "h2h: accelerator name '", a.name, "' appears twice");
+    t.names.push_back(a.name);
+    t.accepts.push_back(a.accepts);
+    t.power_w.push_back(a.power_w);
+    t.capacity.push_back(resident_capacity(a));
+    t.bytes_per_element.push_back(bytes_per_element(a));
+    t.cost.resize(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i)
+        t.cost[i].push_back(a.accepts == w.at(i).kind ? cost_of(w.at(i), a) : layer_cost{});
+}
+
+/// Refuses a workload with a layer kind no accelerator accepts.
+inline void require_every_kind(const workload& w, const cost_table& t) {
+    for (std::size_t i = 0; i < w.size(); ++i)
+        nais::detail::require(std::find(t.accepts.begin(), t.accepts.end(), w.at(i).kind) != t.accepts.end(), "h2h: layer '",
+                              w.at(i).name, "' is ", name_of(w.at(i).kind), " and no accelerator accepts ", name_of(w.at(i).kind));
+}
+
+}  // namespace detail
+
 /// Refuses a platform with no accelerator, a duplicate name, or a layer kind no accelerator accepts.
 template <platform_member A>
 cost_table make_cost_table(const workload& w, const std::vector<A>& platform) {
-    using nais::detail::require;
-    require(!platform.empty(), "h2h: the platform needs at least one accelerator");
+    nais::detail::require(!platform.empty(), "h2h: the platform needs at least one accelerator");
     cost_table t;
-    for (const A& a : platform) {
-        if constexpr (requires { validate(a); })
-            validate(a);
-        for (const std::string& n : t.names)
-            require(n != a.name, "h2h: accelerator name '", a.name, "' appears twice");
-        t.names.push_back(a.name);
-        t.accepts.push_back(a.accepts);
-        t.power_w.push_back(a.power_w);
-        t.capacity.push_back(resident_capacity(a));
-        t.bytes_per_element.push_back(bytes_per_element(a));
-    }
-    t.cost.assign(w.size(), std::vector<layer_cost>(platform.size()));
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        bool any = false;
-        for (std::size_t a = 0; a < platform.size(); ++a)
-            if (platform[a].accepts == w.at(i).kind) {
-                t.cost[i][a] = cost_of(w.at(i), platform[a]);
-                any = true;
-            }
-        require(any, "h2h: layer '", w.at(i).name, "' is ", name_of(w.at(i).kind), " and no accelerator accepts ",
-                name_of(w.at(i).kind));
-    }
+    for (const A& a : platform)
+        detail::append_member(t, w, a);
+    detail::require_every_kind(w, t);
+    return t;
+}
+
+/// A platform of members of different types (H2H accelerators and nais device models, say) as a
+/// vector of std::variant: each member costs layers through its own type.
+template <platform_member... A>
+cost_table make_cost_table(const workload& w, const std::vector<std::variant<A...>>& platform) {
+    nais::detail::require(!platform.empty(), "h2h: the platform needs at least one accelerator");
+    cost_table t;
+    for (const auto& member : platform)
+        std::visit([&](const auto& a) { detail::append_member(t, w, a); }, member);
+    detail::require_every_kind(w, t);
     return t;
 }
 

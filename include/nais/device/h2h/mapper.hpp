@@ -44,6 +44,9 @@ struct mapper_options {
     int remap_passes = 2;            ///< step 4 walks every stream this many times (H2H: 2)
     std::vector<pinned_layer> pinned;
     std::int64_t step1_candidate_limit = 50'000'000;  ///< refuse step 1 beyond this many candidates per round
+    /// step 4 visits a layer once per path from its stream's first layer (H2H's recursion); with
+    /// many fusion edges the paths multiply, so the walk stops after this many visits
+    std::int64_t remap_visit_limit = 100'000;
 };
 
 /// The state after one step.
@@ -77,8 +80,8 @@ inline std::vector<char> pack(const std::vector<std::int64_t>& v, std::int64_t C
         std::fill(take.begin(), take.end(), 1);
         return take;
     }
-    nais::detail::require(double(num) * double(C + 1) <= 4e9, "h2h: the weight knapsack (", num, " layers x ", C,
-                          " thousand elements) is too large");
+    nais::detail::require(double(num) * double(C + 1) <= 5e8, "h2h: the weight knapsack (", num, " layers x ", C,
+                          " thousand elements of capacity) is too large: at most 5e8 table cells");
     const std::size_t width = static_cast<std::size_t>(C) + 1;
     std::vector<std::int64_t> row(width, 0);
     std::vector<std::vector<bool>> raised(num + 1, std::vector<bool>(width, false));
@@ -297,7 +300,7 @@ inline mapping_result map(const workload& w, const cost_table& t, const mapper_o
         if (w.successors(l).empty())
             sinks.push_back(l);
     std::stable_sort(sinks.begin(), sinks.end(), [&](std::size_t a, std::size_t b) { return before.slots[a].end > before.slots[b].end; });
-    std::int64_t budget = 1'000'000;  // visits; the walk follows every DAG path, as H2H's does
+    std::int64_t budget = o.remap_visit_limit;  // the walk follows every DAG path, as H2H's does
     for (int pass = 0; pass < o.remap_passes; ++pass)
         for (std::size_t s : sinks)
             detail::remap_walk(w, w.first_of(w.ref(s).stream), attempt, budget);
