@@ -11,6 +11,7 @@
 #include <iostream>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace nais_cli {
@@ -93,6 +94,50 @@ std::string parse_arguments(int argc, char** argv, const char* tool, const char*
 /// The directory a spec's relative file names resolve against ("" for stdin).
 inline std::string spec_directory(const std::string& spec) {
     return spec.empty() || spec == "-" ? std::string() : std::filesystem::path(spec).parent_path().string();
+}
+
+/// A tool that reads a spec and prints a result document (nais-bundle, nais-map):
+///   tool [--json] [FIGURE_FLAG FILE] [spec.json]
+/// `run(text, spec_dir, figure_wanted)` reads and runs the spec and returns the document (it may
+/// refuse a figure the spec cannot have); `tables(result)` is its text form, `figure(result)` the
+/// SVG written to FILE. Returns the exit status: 0, or 2 after a one-line message.
+template <class Run, class Tables, class Figure>
+int document_tool(int argc, char** argv, const char* tool, const char* usage, const std::string& figure_flag, Run&& run,
+                  Tables&& tables, Figure&& figure) {
+    bool json = false;
+    std::string figure_file;
+    const std::string spec = parse_arguments(argc, argv, tool, usage, [&](const std::string& a, int& k) {
+        if (a == "--json") {
+            json = true;
+        } else if (a == figure_flag) {
+            if (k + 1 >= argc)
+                bad_usage(tool, figure_flag + " needs a file name");
+            figure_file = argv[++k];
+        } else {
+            return false;
+        }
+        return true;
+    });
+    const auto text = read_input(spec, tool);
+    if (!text)
+        return 2;
+    try {
+        const auto result = run(*text, spec_directory(spec), !figure_file.empty());
+        if (!figure_file.empty()) {
+            std::ofstream out(figure_file);
+            if (!out)
+                throw std::runtime_error(figure_flag + ": cannot write '" + figure_file + "'");
+            out << figure(result);
+        }
+        if (json)
+            std::cout << result.dump(2) << "\n";
+        else
+            std::cout << tables(result);
+        return 0;
+    } catch (const std::exception& e) {
+        report(tool, e.what());
+        return 2;
+    }
 }
 
 /// A one-line progress bar on stderr, shown once a computation has run for more than a second

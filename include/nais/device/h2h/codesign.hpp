@@ -131,7 +131,6 @@ public:
             }
         // longest path
         f_.assign(std::size_t(c.N), 0.0);
-        comm_.assign(std::size_t(c.N), {});
         weights_.assign(std::size_t(c.N), {});
         std::vector<double> terms;
         for (int j : c.topo) {
@@ -139,13 +138,8 @@ public:
             for (int d = 0; d < c.D; ++d)
                 t += double(A(j, d)) * E_[std::size_t(j * c.D + d)];
             terms.clear();
-            auto& cj = comm_[std::size_t(j)];
-            cj.assign(c.preds[std::size_t(j)].size(), 0.0);
-            for (std::size_t k = 0; k < c.preds[std::size_t(j)].size(); ++k) {
-                const int i = c.preds[std::size_t(j)][k];
-                cj[k] = comm(A, i, j);
-                terms.push_back(f_[std::size_t(i)] + cj[k]);
-            }
+            for (int i : c.preds[std::size_t(j)])
+                terms.push_back(f_[std::size_t(i)] + pair_sum(A, i, j, link_cost()));
             f_[std::size_t(j)] = t + smooth_max(terms, tau_, weights_[std::size_t(j)]);
         }
         terms.clear();
@@ -201,7 +195,7 @@ public:
             for (std::size_t q = 0; q < preds.size(); ++q) {
                 const double u = dj * weights_[std::size_t(j)][q];
                 df[std::size_t(preds[q])] += u;
-                comm_backward(A, preds[q], j, u, 1.0, dA);
+                pair_backward(A, preds[q], j, u, dA, link_cost());
             }
         }
         for (int i = 0; i < c.N; ++i)
@@ -228,17 +222,22 @@ public:
     double energy_joules() const noexcept { return energy_; }
 
 private:
-    template <class AA>
-    double comm(const AA& A, int i, int j) const {
+    /// The transfer weight of a producer on d and a consumer on e: k_d + k_e (seconds per element).
+    auto link_cost() const {
+        return [c = c_](int d, int e) { return c->kappa[std::size_t(d)] + c->kappa[std::size_t(e)]; };
+    }
+    /// A term of producer i and consumer j on different devices: sum_{d != e} A_id A_je out_i w(d, e).
+    template <class AA, class Weight>
+    double pair_sum(const AA& A, int i, int j, Weight w) const {
         const codesign_constants& c = *c_;
         double s = 0;
         for (int d = 0; d < c.D; ++d)
             for (int e = 0; e < c.D; ++e)
                 if (d != e)
-                    s += double(A(i, d)) * double(A(j, e)) * (c.kappa[std::size_t(d)] + c.kappa[std::size_t(e)]);
-        return s * c.out[std::size_t(i)];
+                    s += double(A(i, d)) * double(A(j, e)) * c.out[std::size_t(i)] * w(d, e);
+        return s;
     }
-    /// d/dA of `scale` x sum_{d != e} A_id A_je out_i w(d, e), w = k_d + k_e (weighting 1) or the energy form.
+    /// d/dA of seed x pair_sum(A, i, j, w).
     template <class AA, class Weight>
     void pair_backward(const AA& A, int i, int j, double seed, AA& dA, Weight w) const {
         const codesign_constants& c = *c_;
@@ -250,11 +249,11 @@ private:
                     dA(j, e) += static_cast<typename AA::Scalar>(k * double(A(i, d)));
                 }
     }
-    template <class AA>
-    void comm_backward(const AA& A, int i, int j, double seed, double, AA& dA) const {
-        pair_backward(A, i, j, seed, dA, [&](int d, int e) { return c_->kappa[std::size_t(d)] + c_->kappa[std::size_t(e)]; });
-    }
     double scaled_power(int d) const { return c_->power[std::size_t(d)] / g_[std::size_t(d)]; }
+    /// The energy weight of a transfer from d to e: each side's link time x its scaled power.
+    auto transfer_energy() const {
+        return [this](int d, int e) { return c_->kappa[std::size_t(d)] * scaled_power(d) + c_->kappa[std::size_t(e)] * scaled_power(e); };
+    }
     template <class PA, class AA>
     double energy(const PA& P, const AA& A) const {
         const codesign_constants& c = *c_;
@@ -268,11 +267,7 @@ private:
             }
         for (int j = 0; j < c.N; ++j)
             for (int i : c.preds[std::size_t(j)])
-                for (int d = 0; d < c.D; ++d)
-                    for (int e = 0; e < c.D; ++e)
-                        if (d != e)
-                            en += double(A(i, d)) * double(A(j, e)) * c.out[std::size_t(i)] *
-                                  (c.kappa[std::size_t(d)] * scaled_power(d) + c.kappa[std::size_t(e)] * scaled_power(e));
+                en += pair_sum(A, i, j, transfer_energy());
         return en;
     }
     template <class PA, class AA, class SA>
@@ -293,9 +288,7 @@ private:
             }
         for (int j = 0; j < c.N; ++j)
             for (int i : c.preds[std::size_t(j)]) {
-                pair_backward(A, i, j, seed, dA, [&](int d, int e) {
-                    return c.kappa[std::size_t(d)] * scaled_power(d) + c.kappa[std::size_t(e)] * scaled_power(e);
-                });
+                pair_backward(A, i, j, seed, dA, transfer_energy());
                 for (int d = 0; d < c.D; ++d)
                     for (int e = 0; e < c.D; ++e)
                         if (d != e) {
@@ -314,7 +307,7 @@ private:
     T out_{};
     double latency_ = 0, energy_ = 0, tau_ = 5e-5, energy_weight_ = 0;
     std::vector<double> g_, E_, f_, sink_weights_, top_weights_;
-    std::vector<std::vector<double>> comm_, weights_;
+    std::vector<std::vector<double>> weights_;
 };
 
 /// RES = sum_d p_d 2^s_d: the platform's power at its scales (W).
