@@ -199,6 +199,8 @@ std::unique_ptr<session> session_gpu(const json& spec, const nais::layered_space
 std::unique_ptr<session> session_loom(const json& spec, const nais::layered_space& space);
 /// HotNAS's tiled FPGA template on a network (eval_tiled.cpp).
 json evaluate_tiled(const json& spec, const std::string& base_dir);
+/// A DANCE PE-array dataflow accelerator: a layer with a mapping, or a network (eval_dataflow.cpp).
+json evaluate_dataflow(const json& spec, const std::string& base_dir);
 
 /// A file a spec names: relative paths are relative to the spec's directory (`base_dir`; empty:
 /// the working directory).
@@ -299,18 +301,18 @@ auto with_space(const json& spec, const std::string& base_dir, F&& on) {
     return on(read_space(spec));
 }
 
-/// The spec's "device" (checked), for the devices with a composed loss (and "fpga-tiled" when
-/// `tiled` is true).
+/// The spec's "device" (checked), for the devices with a composed loss (and "fpga-tiled" and
+/// "dataflow", evaluated without one, when `tiled` is true).
 inline std::string loss_device(const json& spec, bool tiled) {
     if (!spec.is_object())
         throw spec_error("the spec must be a JSON object, got " + type_name(spec));
     const json& device = require_key(spec, "device", "device");
-    const char* expected = tiled ? "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\", \"loom\" or \"fpga-tiled\""
+    const char* expected = tiled ? "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\", \"loom\", \"fpga-tiled\" or \"dataflow\""
                                  : "\"fpga-recursive\", \"fpga-pipelined\", \"gpu\" or \"loom\"";
     if (!device.is_string())
         fail("device", expected, device);
     const std::string d = device.get<std::string>();
-    if (d == "fpga-tiled" && tiled)
+    if ((d == "fpga-tiled" || d == "dataflow") && tiled)
         return d;
     if (d != "fpga-recursive" && d != "fpga-pipelined" && d != "gpu" && d != "loom")
         fail("device", expected, device);
@@ -326,6 +328,8 @@ inline json evaluate_spec(const json& spec, const std::string& base_dir = "") {
     const std::string d = detail::loss_device(spec, true);
     if (d == "fpga-tiled")
         return detail::evaluate_tiled(spec, base_dir);
+    if (d == "dataflow")
+        return detail::evaluate_dataflow(spec, base_dir);
     return detail::with_space(spec, base_dir, [&](const auto& space) {
         if (d == "gpu")
             return detail::evaluate_gpu(spec, space, base_dir);

@@ -1,0 +1,470 @@
+#pragma once
+#include <nais/detail/prologue.hpp>
+
+#include <nais/detail/error.hpp>
+#include <nais/device/dataflow/architecture.hpp>
+#include <nais/device/dataflow/mapping.hpp>
+#include <nais/device/dataflow/problem.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+// The analysis of a mapping with Timeloop's model conventions (NVlabs/timeloop@4cf6d4c):
+// - tiles: a level's tile of an operand is the box its own loops and every inner loop touch
+//   (src/loop-analysis/nest-analysis.cpp, the point sets at storage boundaries);
+// - temporal reuse: on every iteration of the loops above a tile, the tile's new points are
+//   fetched; a translation along one axis that overlaps the old tile fetches only the slab,
+//   a translation along several axes the whole tile; a zero translation (a loop irrelevant to
+//   the operand) fetches nothing; and when the translation changes (an inner loop wraps), the
+//   whole tile is fetched and the stride forgotten (OperationSpace::SaveAndSubtractIfSameStride,
+//   AxisAlignedHyperRectangle::Subtract);
+// - multicast and spatial reduction: a parent is read once per distinct point the sibling
+//   children fetch in the same step (the union of their deltas), while every child is filled
+//   with its own delta (ComputeAccurateMulticastedAccesses; ComputeParentAccessShare);
+// - the operand at the innermost level that keeps it is read (updated, for Outputs) once per
+//   MAC, with multicast / reduction over the MACs below it;
+// - per level (tiling.cpp, ComputeReadUpdateReductionAccesses_Legacy): read-only operands have
+//   reads = child accesses, fills = parent share, updates = 0; Outputs have updates = child
+//   accesses, reads = updates - partition size (the first write of each output needs no
+//   read-back), fills = parent share - partition size (the outermost level: no fills);
+// - cycles: the product of the temporal factors, stretched where a level needs more than its
+//   bandwidth (src/model/buffer.cpp ComputePerformance: ceil(compute cycles / slowdown)).
+// Counts are reported as totals over the utilised instances of a level.
+namespace nais::dataflow {
+
+struct access_counts {
+    double reads = 0, fills = 0, updates = 0;
+};
+
+/// One storage level's figures.
+struct level_report {
+    std::string name;
+    std::array<access_counts, num_operands> accesses{};  ///< totals over utilised instances
+    std::array<std::int64_t, num_operands> tile{};       ///< per instance (0: bypassed)
+    std::array<double, num_operands> partition{};        ///< distinct points one instance ever holds
+    std::int64_t utilized_instances = 1;
+    double used_bits = 0;  ///< per instance: sum of kept tiles x operand bits
+    double energy = 0;     ///< pJ: accesses and the fan-out network
+    double cycles = 0;     ///< cycles its bandwidth needs (0: unlimited)
+};
+
+/// The evaluation of a mapping.
+struct evaluation {
+    double cycles = 0, compute_cycles = 0;
+    double energy = 0;       ///< pJ
+    double mac_energy = 0;   ///< pJ
+    double area = 0;         ///< the architecture's, in its unit
+    double macs = 0;         ///< the layer's MACs
+    double utilization = 0;  ///< macs / (cycles x MAC units)
+    std::int64_t utilized_macs = 1;
+    std::vector<level_report> levels;
+    double seconds(const architecture& a) const { return cycles / (a.clock_mhz * 1e6); }
+};
+
+namespace detail {
+
+struct flat_loop {
+    dim d;
+    std::int64_t factor;
+    bool spatial;
+    int level;
+    std::int64_t stride;  ///< product of the inner loops' factors of the same dimension
+};
+
+inline std::vector<flat_loop> flatten(const mapping& m) {
+    std::vector<flat_loop> nest;
+    for (std::size_t i = 0; i < m.levels.size(); ++i) {
+        for (const temporal_loop& t : m.levels[i].temporal)
+            if (t.factor > 1)
+                nest.push_back({t.d, t.factor, false, int(i), 1});
+        for (const spatial_loop& s : m.levels[i].spatial)
+            if (s.factor > 1)
+                nest.push_back({s.d, s.factor, true, int(i), 1});
+    }
+    extents inner;
+    inner.fill(1);
+    for (std::size_t k = nest.size(); k-- > 0;) {
+        nest[k].stride = inner[std::size_t(nest[k].d)];
+        inner[std::size_t(nest[k].d)] *= nest[k].factor;
+    }
+    return nest;
+}
+
+/// Per-dimension extents of the loops selected by `take`.
+template <class Take>
+extents extents_of(const std::vector<flat_loop>& nest, Take take) {
+    extents e;
+    e.fill(1);
+    for (const flat_loop& f : nest)
+        if (take(f))
+            e[std::size_t(f.d)] *= f.factor;
+    return e;
+}
+
+/// Per axis of operand o, the offsets of the sibling instances created by `loops` (spatial).
+inline std::array<std::vector<std::int64_t>, 5> sibling_offsets(operand o, const layer& l, const std::vector<const flat_loop*>& loops) {
+    std::array<std::vector<std::int64_t>, num_dims> per_dim;
+    for (auto& v : per_dim)
+        v = {0};
+    for (const flat_loop* f : loops) {
+        auto& v = per_dim[std::size_t(f->d)];
+        std::vector<std::int64_t> next;
+        for (std::int64_t base : v)
+            for (std::int64_t i = 0; i < f->factor; ++i)
+                next.push_back(base + i * f->stride);
+        v = std::move(next);
+    }
+    const auto combine = [](const std::vector<std::int64_t>& a, std::int64_t sa, const std::vector<std::int64_t>& b) {
+        std::vector<std::int64_t> r;
+        for (std::int64_t x : a)
+            for (std::int64_t y : b)
+                r.push_back(x * sa + y);
+        return r;
+    };
+    using enum dim;
+    auto at = [&](dim d) -> const std::vector<std::int64_t>& { return per_dim[std::size_t(d)]; };
+    std::array<std::vector<std::int64_t>, 5> axes;
+    switch (o) {
+    case operand::weights: axes = {at(G), at(M), at(C), at(R), at(S)}; break;
+    case operand::inputs: axes = {at(N), at(G), at(C), combine(at(P), l.stride_h, at(R)), combine(at(Q), l.stride_w, at(S))}; break;
+    case operand::outputs: axes = {at(N), at(G), at(M), at(P), at(Q)}; break;
+    }
+    for (auto& v : axes) {
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+    return axes;
+}
+
+/// The measure of the union of [lo + o, hi + o) over sorted offsets o.
+inline std::int64_t union_measure(std::int64_t lo, std::int64_t hi, const std::vector<std::int64_t>& offsets) {
+    std::int64_t total = 0, end = std::numeric_limits<std::int64_t>::min();
+    for (std::int64_t o : offsets) {
+        const std::int64_t s = lo + o, e = hi + o;
+        if (s >= end)
+            total += e - s;
+        else if (e > end)
+            total += e - end;
+        end = std::max(end, e);
+    }
+    return total;
+}
+
+/// What one step fetches into a tile: nothing, the whole tile, or a slab along one axis.
+struct delta_shape {
+    enum kind_t { none, whole, slab } kind = none;
+    int axis = 0;
+    std::int64_t width = 0;
+    bool high = true;  ///< the slab is at the high end (a positive translation)
+};
+
+/// The sums of a stretch of steps: words per child, distinct words over the siblings.
+struct step_sums {
+    double child = 0, distinct = 0;
+    step_sums& operator+=(const step_sums& o) {
+        child += o.child;
+        distinct += o.distinct;
+        return *this;
+    }
+};
+inline step_sums operator*(double k, step_sums s) { return {k * s.child, k * s.distinct}; }
+inline step_sums operator-(step_sums a, const step_sums& b) { return {a.child - b.child, a.distinct - b.distinct}; }
+
+/// Timeloop's temporal delta accounting for one operand's tile under a list of outer loops.
+class delta_walk {
+public:
+    delta_walk(const box& tile, std::vector<box> translations, std::vector<std::int64_t> factors,
+               const std::array<std::vector<std::int64_t>, 5>& siblings)
+        : tile_(tile), t_(std::move(translations)), f_(std::move(factors)), siblings_(siblings) {
+        const int K = int(t_.size());
+        canon_.assign(std::size_t(K), -1);
+        for (int k = 0; k < K; ++k)
+            for (int j = 0; j <= k; ++j)
+                if (t_[std::size_t(j)] == t_[std::size_t(k)]) {
+                    canon_[std::size_t(k)] = j;
+                    break;
+                }
+        memo_.assign(std::size_t((K + 1) * (K + 1)), {});
+        known_.assign(memo_.size(), 0);
+    }
+
+    /// All steps: the first fetch of the whole tile, then every iteration of the outer loops.
+    step_sums total() {
+        step_sums s = cost({delta_shape::whole});
+        s += run(0, -1).sums;
+        return s;
+    }
+
+private:
+    struct result {
+        step_sums sums;
+        int state = -1;
+    };
+
+    step_sums cost(const delta_shape& d) const {
+        if (d.kind == delta_shape::none)
+            return {};
+        const std::int64_t vol = volume(tile_);
+        std::int64_t child = vol;
+        double distinct = 1;
+        for (int a = 0; a < 5; ++a) {
+            std::int64_t lo = 0, hi = tile_[std::size_t(a)];
+            if (d.kind == delta_shape::slab && d.axis == a) {
+                child = vol / tile_[std::size_t(a)] * d.width;
+                if (d.high)
+                    lo = hi - d.width;
+                else
+                    hi = d.width;
+            }
+            distinct *= double(union_measure(lo, hi, siblings_[std::size_t(a)]));
+        }
+        return {double(child), distinct};
+    }
+
+    /// The delta of a translation that Timeloop subtracts: a slab if it moves along one axis
+    /// and overlaps, else the whole tile.
+    delta_shape subtract(const box& t) const {
+        int moved = 0, axis = 0;
+        for (int a = 0; a < 5; ++a)
+            if (t[std::size_t(a)] != 0) {
+                ++moved;
+                axis = a;
+            }
+        const std::int64_t w = std::llabs(t[std::size_t(axis)]);
+        if (moved == 1 && w < tile_[std::size_t(axis)])
+            return {delta_shape::slab, axis, w, t[std::size_t(axis)] > 0};
+        return {delta_shape::whole};
+    }
+
+    /// One increment of loop k from state s (the remembered stride, -1: none).
+    result step(int k, int s) const {
+        const box& t = t_[std::size_t(k)];
+        if (t == box{})
+            return {{}, s};  // stationary: nothing fetched, stride kept
+        if (s < 0)
+            return {cost(subtract(t)), canon_[std::size_t(k)]};
+        if (canon_[std::size_t(k)] == s)
+            return {cost(subtract(t)), s};
+        return {cost({delta_shape::whole}), -1};  // the stride changed: whole tile, stride forgotten
+    }
+
+    /// Loops k.. run once from state s, excluding the step that entered them.
+    result run(int k, int s) {
+        const int K = int(t_.size());
+        if (k == K)
+            return {{}, s};
+        const std::size_t key = std::size_t(k * (K + 1) + (s + 1));
+        if (known_[key])
+            return memo_[key];
+        result r = run(k + 1, s);
+        step_sums acc = r.sums;
+        int state = r.state;
+        const std::int64_t blocks = f_[std::size_t(k)] - 1;
+        std::vector<std::int64_t> seen(std::size_t(K + 1), -1);
+        std::vector<step_sums> at_start;
+        for (std::int64_t b = 0; b < blocks; ++b) {
+            if (seen[std::size_t(state + 1)] >= 0) {  // a cycle of states: jump over its repetitions
+                const std::int64_t first = seen[std::size_t(state + 1)], len = b - first;
+                const step_sums per = acc - at_start[std::size_t(first)];
+                const std::int64_t reps = (blocks - b) / len;
+                acc += double(reps) * per;
+                b += reps * len;
+                std::fill(seen.begin(), seen.end(), -1);
+                if (b >= blocks)
+                    break;
+            }
+            seen[std::size_t(state + 1)] = b;
+            if (at_start.size() <= std::size_t(b))
+                at_start.resize(std::size_t(b) + 1);
+            at_start[std::size_t(b)] = acc;
+            const result e = step(k, state);
+            const result inner = run(k + 1, e.state);
+            acc += e.sums;
+            acc += inner.sums;
+            state = inner.state;
+        }
+        memo_[key] = {acc, state};
+        known_[key] = 1;
+        return memo_[key];
+    }
+
+    box tile_;
+    std::vector<box> t_;
+    std::vector<std::int64_t> f_;
+    const std::array<std::vector<std::int64_t>, 5>& siblings_;
+    std::vector<int> canon_;
+    std::vector<result> memo_;
+    std::vector<char> known_;
+};
+
+}  // namespace detail
+
+/// Bits each instance of level i uses for the tiles it keeps.
+inline double used_bits(const layer& l, const mapping& m, std::size_t i) {
+    const auto nest = detail::flatten(m);
+    const extents e = detail::extents_of(nest, [&](const detail::flat_loop& f) { return f.level >= int(i); });
+    double bits = 0;
+    for (int o = 0; o < num_operands; ++o)
+        if (m.levels[i].keep[std::size_t(o)])
+            bits += double(volume(operand_box(operand(o), e, l.stride_h, l.stride_w))) * l.bits[std::size_t(o)];
+    return bits;
+}
+
+/// Whether every level's kept tiles fit its entries; else the first level that overflows.
+inline int first_overflow(const layer& l, const architecture& a, const mapping& m) {
+    for (std::size_t i = 0; i < a.levels.size(); ++i)
+        if (a.levels[i].entries > 0 && used_bits(l, m, i) > double(a.levels[i].entries) * a.levels[i].word_bits)
+            return int(i);
+    return -1;
+}
+
+/// The architecture's area: every instance of every level, and the MACs.
+inline double area_of(const architecture& a) {
+    double area = a.mac.area * double(a.mac_instances());
+    for (const level& l : a.levels)
+        area += l.area * double(l.instances);
+    return area;
+}
+
+/// The analysis of a valid mapping (validate(l, a, m) and no overflow assumed; see evaluate).
+inline evaluation analyse(const layer& l, const architecture& a, const mapping& m) {
+    const auto nest = detail::flatten(m);
+    const int L = int(a.levels.size());
+    evaluation ev;
+    ev.macs = l.macs();
+    ev.compute_cycles = 1;
+    for (const auto& f : nest)
+        if (!f.spatial)
+            ev.compute_cycles *= double(f.factor);
+        else
+            ev.utilized_macs *= f.factor;
+    ev.levels.resize(std::size_t(L));
+    std::vector<double> utilized(std::size_t(L), 1);
+    for (int i = 0; i < L; ++i) {
+        for (const auto& f : nest)
+            if (f.spatial && f.level < i)
+                utilized[std::size_t(i)] *= double(f.factor);
+        ev.levels[std::size_t(i)].name = a.levels[std::size_t(i)].name;
+        ev.levels[std::size_t(i)].utilized_instances = std::int64_t(utilized[std::size_t(i)]);
+    }
+    std::vector<double> network_words(std::size_t(L), 0);  // words (of the level's width) through level i's fan-out
+    for (int oi = 0; oi < num_operands; ++oi) {
+        const operand o = operand(oi);
+        std::vector<int> keepers;
+        for (int i = 0; i < L; ++i)
+            if (m.levels[std::size_t(i)].keep[std::size_t(oi)])
+                keepers.push_back(i);
+        std::vector<double> content(std::size_t(L), 0), share(std::size_t(L), 0), partition(std::size_t(L), 0);
+        for (int i : keepers) {
+            const extents e = detail::extents_of(nest, [&](const detail::flat_loop& f) { return f.level >= i; });
+            const box tile = operand_box(o, e, l.stride_h, l.stride_w);
+            ev.levels[std::size_t(i)].tile[std::size_t(oi)] = volume(tile);
+            const extents pe = detail::extents_of(nest, [&](const detail::flat_loop& f) { return f.level >= i || !f.spatial; });
+            partition[std::size_t(i)] = double(volume(operand_box(o, pe, l.stride_h, l.stride_w)));
+        }
+        for (std::size_t k = 1; k < keepers.size(); ++k) {
+            const int c = keepers[k], p = keepers[k - 1];
+            const extents e = detail::extents_of(nest, [&](const detail::flat_loop& f) { return f.level >= c; });
+            const box tile = operand_box(o, e, l.stride_h, l.stride_w);
+            std::vector<box> shifts;
+            std::vector<std::int64_t> factors;
+            std::vector<const detail::flat_loop*> outer, siblings;
+            for (const auto& f : nest) {
+                if (!f.spatial && f.level < c)
+                    outer.push_back(&f);
+                if (f.spatial && f.level >= p && f.level < c)
+                    siblings.push_back(&f);
+            }
+            for (std::size_t q = 0; q < outer.size(); ++q) {  // loop q steps, the loops inside it wrap
+                extents t{};
+                t[std::size_t(outer[q]->d)] += outer[q]->stride;
+                for (std::size_t j = q + 1; j < outer.size(); ++j)
+                    t[std::size_t(outer[j]->d)] -= (outer[j]->factor - 1) * outer[j]->stride;
+                shifts.push_back(operand_shift(o, t, l.stride_h, l.stride_w));
+                factors.push_back(outer[q]->factor);
+            }
+            const auto offsets = detail::sibling_offsets(o, l, siblings);
+            const detail::step_sums s = detail::delta_walk(tile, std::move(shifts), std::move(factors), offsets).total();
+            share[std::size_t(c)] = s.child;
+            content[std::size_t(p)] = s.distinct;
+            network_words[std::size_t(p)] += s.child * utilized[std::size_t(c)] * double(l.bits[std::size_t(oi)]) / a.levels[std::size_t(p)].word_bits;
+        }
+        {  // the innermost keeper feeds the MACs: one access per MAC and cycle, multicast / reduced
+            const int in = keepers.back();
+            std::vector<const detail::flat_loop*> below;
+            for (const auto& f : nest)
+                if (f.spatial && f.level >= in)
+                    below.push_back(&f);
+            const auto offsets = detail::sibling_offsets(o, l, below);
+            double distinct = 1;
+            for (const auto& v : offsets)
+                distinct *= double(v.size());
+            content[std::size_t(in)] = ev.compute_cycles * distinct;
+            if (in + 1 < L)
+                network_words[std::size_t(in)] += ev.compute_cycles * double(ev.utilized_macs) * double(l.bits[std::size_t(oi)]) /
+                                                  a.levels[std::size_t(in)].word_bits;  // each MAC's operand, every cycle
+        }
+        for (std::size_t k = 0; k < keepers.size(); ++k) {
+            const int i = keepers[k];
+            access_counts per;
+            if (o == operand::outputs) {
+                per.updates = content[std::size_t(i)];
+                per.reads = content[std::size_t(i)] - partition[std::size_t(i)];
+                per.fills = k == 0 ? 0.0 : share[std::size_t(i)] - partition[std::size_t(i)];
+            } else {
+                per.reads = content[std::size_t(i)];
+                per.fills = share[std::size_t(i)];
+            }
+            const double n = utilized[std::size_t(i)];
+            level_report& r = ev.levels[std::size_t(i)];
+            r.accesses[std::size_t(oi)] = {per.reads * n, per.fills * n, per.updates * n};
+            r.partition[std::size_t(oi)] = partition[std::size_t(i)];
+        }
+    }
+    ev.mac_energy = ev.macs * a.mac.energy;
+    ev.energy = ev.mac_energy;
+    ev.cycles = ev.compute_cycles;
+    ev.area = area_of(a);
+    for (int i = 0; i < L; ++i) {
+        const level& hw = a.levels[std::size_t(i)];
+        level_report& r = ev.levels[std::size_t(i)];
+        double words = 0;
+        for (int oi = 0; oi < num_operands; ++oi) {
+            const double scale = double(l.bits[std::size_t(oi)]) / hw.word_bits;
+            const access_counts& c = r.accesses[std::size_t(oi)];
+            r.energy += (c.reads * hw.read_energy + (c.fills + c.updates) * hw.write_energy) * scale;
+            words += (c.reads + c.fills + c.updates) * scale;
+            if (m.levels[std::size_t(i)].keep[std::size_t(oi)])
+                r.used_bits += double(r.tile[std::size_t(oi)]) * l.bits[std::size_t(oi)];
+        }
+        r.energy += network_words[std::size_t(i)] * hw.network_energy;
+        if (hw.bandwidth > 0) {
+            r.cycles = std::ceil(words / r.utilized_instances / hw.bandwidth - 1e-9);
+            ev.cycles = std::max(ev.cycles, r.cycles);
+        }
+        ev.energy += r.energy;
+    }
+    ev.utilization = ev.macs / (ev.cycles * double(a.mac_instances()));
+    return ev;
+}
+
+/// Validates the layer, the architecture and the mapping (factors cover the layer, fan-outs fit,
+/// kept tiles fit each level's entries) and analyses the mapping.
+inline evaluation evaluate(const layer& l, const architecture& a, const mapping& m) {
+    validate(l);
+    validate(a);
+    validate(l, a, m);
+    const int over = first_overflow(l, a, m);
+    nais::detail::require(over < 0, "dataflow: the mapping overflows level '", over < 0 ? std::string() : a.levels[std::size_t(over)].name,
+                          "': its tiles need ", over < 0 ? 0.0 : used_bits(l, m, std::size_t(over)), " bits, it has ",
+                          over < 0 ? 0.0 : double(a.levels[std::size_t(over)].entries) * a.levels[std::size_t(over)].word_bits);
+    return analyse(l, a, m);
+}
+
+}  // namespace nais::dataflow
