@@ -71,7 +71,7 @@ build() {  # harness
 
 seeds() {  # harness: the seed files, one per line
   case $1 in
-    fuzz_eval) ls tests/cli/*.json examples/mapping/*.json | grep -v -e '/sweep_' -e '/net_' ;;
+    fuzz_eval) ls tests/cli/*.json examples/mapping/*.json examples/dataflow/*.json | grep -v -e '/sweep_' -e '/net_' ;;
     fuzz_sweep) ls tests/cli/sweep_*.json tests/cli/space_sweep.json examples/sweep/*.json ;;
     fuzz_network) ls tests/cli/net_*.json examples/networks/*.json ;;
     fuzz_space) ls examples/spaces/*.json tests/cli/space_tiny.json tests/cli/net_small.json ;;

@@ -37,11 +37,13 @@ double non_negative(const json& obj, const std::string& at, const char* name, do
 }
 
 df::dim read_dim(const json& j, const std::string& key) {
+    if (j == "K")  // Timeloop's name for output channels
+        return df::dim::M;
     if (j.is_string())
         for (int d = 0; d < df::num_dims; ++d)
             if (j.get<std::string>() == df::dim_names[std::size_t(d)])
                 return df::dim(d);
-    fail(key, "a dimension name (\"N\", \"G\", \"M\", \"C\", \"P\", \"Q\", \"R\" or \"S\")", j);
+    fail(key, "a dimension name (\"N\", \"G\", \"M\" (or \"K\"), \"C\", \"P\", \"Q\", \"R\" or \"S\")", j);
 }
 
 std::array<int, 3> read_bits(const json& obj, const std::string& at) {

@@ -77,8 +77,8 @@ struct flat_loop {
     std::int64_t stride;  ///< product of the inner loops' factors of the same dimension
 };
 
-inline std::vector<flat_loop> flatten(const mapping& m) {
-    std::vector<flat_loop> nest;
+inline void flatten(const mapping& m, std::vector<flat_loop>& nest) {
+    nest.clear();
     for (std::size_t i = 0; i < m.levels.size(); ++i) {
         for (const temporal_loop& t : m.levels[i].temporal)
             if (t.factor > 1)
@@ -93,7 +93,6 @@ inline std::vector<flat_loop> flatten(const mapping& m) {
         nest[k].stride = inner[std::size_t(nest[k].d)];
         inner[std::size_t(nest[k].d)] *= nest[k].factor;
     }
-    return nest;
 }
 
 /// Per-dimension extents of the loops selected by `take`.
@@ -107,39 +106,53 @@ extents extents_of(const std::vector<flat_loop>& nest, Take take) {
     return e;
 }
 
-/// Per axis of operand o, the offsets of the sibling instances created by `loops` (spatial).
-inline std::array<std::vector<std::int64_t>, 5> sibling_offsets(operand o, const layer& l, const std::vector<const flat_loop*>& loops) {
+/// The buffers of one analysis, kept per thread so that an analysis reuses their capacity.
+struct workspace {
+    std::vector<flat_loop> nest;
     std::array<std::vector<std::int64_t>, num_dims> per_dim;
-    for (auto& v : per_dim)
-        v = {0};
+    std::vector<std::int64_t> next;
+    std::array<std::vector<std::int64_t>, 5> axes;  ///< sibling offsets per operand axis
+    std::vector<const flat_loop*> outer, siblings;
+    std::vector<box> shifts;
+    std::vector<std::int64_t> factors;
+    std::vector<double> content, share, partition, utilized, network_words;
+};
+
+/// Per axis of operand o, the sorted distinct offsets of the sibling instances `loops` (spatial)
+/// create, into w.axes.
+inline void sibling_offsets(operand o, const layer& l, const std::vector<const flat_loop*>& loops, workspace& w) {
+    for (auto& v : w.per_dim)
+        v.assign(1, 0);
     for (const flat_loop* f : loops) {
-        auto& v = per_dim[std::size_t(f->d)];
-        std::vector<std::int64_t> next;
+        auto& v = w.per_dim[std::size_t(f->d)];
+        w.next.clear();
         for (std::int64_t base : v)
             for (std::int64_t i = 0; i < f->factor; ++i)
-                next.push_back(base + i * f->stride);
-        v = std::move(next);
+                w.next.push_back(base + i * f->stride);
+        v.swap(w.next);
     }
-    const auto combine = [](const std::vector<std::int64_t>& a, std::int64_t sa, const std::vector<std::int64_t>& b) {
-        std::vector<std::int64_t> r;
+    const auto combine = [](const std::vector<std::int64_t>& a, std::int64_t sa, const std::vector<std::int64_t>& b, std::vector<std::int64_t>& r) {
+        r.clear();
         for (std::int64_t x : a)
             for (std::int64_t y : b)
                 r.push_back(x * sa + y);
-        return r;
     };
     using enum dim;
-    auto at = [&](dim d) -> const std::vector<std::int64_t>& { return per_dim[std::size_t(d)]; };
-    std::array<std::vector<std::int64_t>, 5> axes;
+    auto at = [&](dim d) -> const std::vector<std::int64_t>& { return w.per_dim[std::size_t(d)]; };
+    auto& ax = w.axes;
     switch (o) {
-    case operand::weights: axes = {at(G), at(M), at(C), at(R), at(S)}; break;
-    case operand::inputs: axes = {at(N), at(G), at(C), combine(at(P), l.stride_h, at(R)), combine(at(Q), l.stride_w, at(S))}; break;
-    case operand::outputs: axes = {at(N), at(G), at(M), at(P), at(Q)}; break;
+    case operand::weights: ax[0] = at(G), ax[1] = at(M), ax[2] = at(C), ax[3] = at(R), ax[4] = at(S); break;
+    case operand::inputs:
+        ax[0] = at(N), ax[1] = at(G), ax[2] = at(C);
+        combine(at(P), l.stride_h, at(R), ax[3]);
+        combine(at(Q), l.stride_w, at(S), ax[4]);
+        break;
+    case operand::outputs: ax[0] = at(N), ax[1] = at(G), ax[2] = at(M), ax[3] = at(P), ax[4] = at(Q); break;
     }
-    for (auto& v : axes) {
+    for (auto& v : ax) {
         std::sort(v.begin(), v.end());
         v.erase(std::unique(v.begin(), v.end()), v.end());
     }
-    return axes;
 }
 
 /// The measure of the union of [lo + o, hi + o) over sorted offsets o.
@@ -176,12 +189,38 @@ struct step_sums {
 inline step_sums operator*(double k, step_sums s) { return {k * s.child, k * s.distinct}; }
 inline step_sums operator-(step_sums a, const step_sums& b) { return {a.child - b.child, a.distinct - b.distinct}; }
 
+/// The sums of a run of loops and the stride it leaves remembered (-1: none).
+struct walk_state {
+    step_sums sums;
+    int state = -1;
+};
+
+/// The delta walk's buffers (memo per loop and entry state, cycle detection per loop).
+struct walk_buffers {
+    std::vector<int> canon;
+    std::vector<walk_state> memo;
+    std::vector<char> known;
+    std::vector<std::int64_t> seen;
+    std::vector<step_sums> at_start;
+};
+
+/// Both workspaces of the analysis, per thread.
+struct thread_buffers {
+    workspace w;
+    walk_buffers b;
+};
+inline thread_buffers& thread_workspace() {
+    thread_local thread_buffers t;
+    return t;
+}
+
 /// Timeloop's temporal delta accounting for one operand's tile under a list of outer loops.
 class delta_walk {
 public:
-    delta_walk(const box& tile, std::vector<box> translations, std::vector<std::int64_t> factors,
-               const std::array<std::vector<std::int64_t>, 5>& siblings)
-        : tile_(tile), t_(std::move(translations)), f_(std::move(factors)), siblings_(siblings) {
+    delta_walk(const box& tile, const std::vector<box>& translations, const std::vector<std::int64_t>& factors,
+               const std::array<std::vector<std::int64_t>, 5>& siblings, walk_buffers& buffers)
+        : tile_(tile), t_(translations), f_(factors), siblings_(siblings), canon_(buffers.canon), memo_(buffers.memo), known_(buffers.known),
+          seen_(buffers.seen), at_start_(buffers.at_start) {
         const int K = int(t_.size());
         canon_.assign(std::size_t(K), -1);
         for (int k = 0; k < K; ++k)
@@ -192,6 +231,8 @@ public:
                 }
         memo_.assign(std::size_t((K + 1) * (K + 1)), {});
         known_.assign(memo_.size(), 0);
+        seen_.assign(std::size_t(K * (K + 1)), -1);
+        at_start_.assign(std::size_t(K * (K + 2)), {});
     }
 
     /// All steps: the first fetch of the whole tile, then every iteration of the outer loops.
@@ -202,10 +243,7 @@ public:
     }
 
 private:
-    struct result {
-        step_sums sums;
-        int state = -1;
-    };
+    using result = walk_state;
 
     step_sums cost(const delta_shape& d) const {
         if (d.kind == delta_shape::none)
@@ -266,23 +304,27 @@ private:
         step_sums acc = r.sums;
         int state = r.state;
         const std::int64_t blocks = f_[std::size_t(k)] - 1;
-        std::vector<std::int64_t> seen(std::size_t(K + 1), -1);
-        std::vector<step_sums> at_start;
+        // per depth k: the block at which each state was last seen, and the sums at that block's
+        // start (a state repeats within K + 1 blocks, so blocks past that are never recorded)
+        std::int64_t* seen = seen_.data() + std::size_t(k * (K + 1));
+        step_sums* at_start = at_start_.data() + std::size_t(k * (K + 2));
+        std::fill(seen, seen + K + 1, std::int64_t(-1));
+        bool jumped = false;
         for (std::int64_t b = 0; b < blocks; ++b) {
-            if (seen[std::size_t(state + 1)] >= 0) {  // a cycle of states: jump over its repetitions
-                const std::int64_t first = seen[std::size_t(state + 1)], len = b - first;
-                const step_sums per = acc - at_start[std::size_t(first)];
+            if (!jumped && seen[state + 1] >= 0) {  // a cycle of states: jump over its repetitions
+                const std::int64_t first = seen[state + 1], len = b - first;
+                const step_sums per = acc - at_start[first];
                 const std::int64_t reps = (blocks - b) / len;
                 acc += double(reps) * per;
                 b += reps * len;
-                std::fill(seen.begin(), seen.end(), -1);
+                jumped = true;
                 if (b >= blocks)
                     break;
             }
-            seen[std::size_t(state + 1)] = b;
-            if (at_start.size() <= std::size_t(b))
-                at_start.resize(std::size_t(b) + 1);
-            at_start[std::size_t(b)] = acc;
+            if (!jumped) {
+                seen[state + 1] = b;
+                at_start[b] = acc;
+            }
             const result e = step(k, state);
             const result inner = run(k + 1, e.state);
             acc += e.sums;
@@ -295,19 +337,22 @@ private:
     }
 
     box tile_;
-    std::vector<box> t_;
-    std::vector<std::int64_t> f_;
+    const std::vector<box>& t_;
+    const std::vector<std::int64_t>& f_;
     const std::array<std::vector<std::int64_t>, 5>& siblings_;
-    std::vector<int> canon_;
-    std::vector<result> memo_;
-    std::vector<char> known_;
+    std::vector<int>& canon_;
+    std::vector<result>& memo_;
+    std::vector<char>& known_;
+    std::vector<std::int64_t>& seen_;
+    std::vector<step_sums>& at_start_;
 };
 
 }  // namespace detail
 
 /// Bits each instance of level i uses for the tiles it keeps.
 inline double used_bits(const layer& l, const mapping& m, std::size_t i) {
-    const auto nest = detail::flatten(m);
+    thread_local std::vector<detail::flat_loop> nest;  // not the analysis's workspace: searches call both
+    detail::flatten(m, nest);
     const extents e = detail::extents_of(nest, [&](const detail::flat_loop& f) { return f.level >= int(i); });
     double bits = 0;
     for (int o = 0; o < num_operands; ++o)
@@ -334,7 +379,10 @@ inline double area_of(const architecture& a) {
 
 /// The analysis of a valid mapping (validate(l, a, m) and no overflow assumed; see evaluate).
 inline evaluation analyse(const layer& l, const architecture& a, const mapping& m) {
-    const auto nest = detail::flatten(m);
+    detail::thread_buffers& buffers = detail::thread_workspace();
+    detail::workspace& w = buffers.w;
+    detail::flatten(m, w.nest);
+    const std::vector<detail::flat_loop>& nest = w.nest;
     const int L = int(a.levels.size());
     evaluation ev;
     ev.macs = l.macs();
@@ -345,7 +393,8 @@ inline evaluation analyse(const layer& l, const architecture& a, const mapping& 
         else
             ev.utilized_macs *= f.factor;
     ev.levels.resize(std::size_t(L));
-    std::vector<double> utilized(std::size_t(L), 1);
+    std::vector<double>& utilized = w.utilized;
+    utilized.assign(std::size_t(L), 1);
     for (int i = 0; i < L; ++i) {
         for (const auto& f : nest)
             if (f.spatial && f.level < i)
@@ -353,14 +402,18 @@ inline evaluation analyse(const layer& l, const architecture& a, const mapping& 
         ev.levels[std::size_t(i)].name = a.levels[std::size_t(i)].name;
         ev.levels[std::size_t(i)].utilized_instances = std::int64_t(utilized[std::size_t(i)]);
     }
-    std::vector<double> network_words(std::size_t(L), 0);  // words (of the level's width) through level i's fan-out
+    std::vector<double>& network_words = w.network_words;  // words (of the level's width) through level i's fan-out
+    network_words.assign(std::size_t(L), 0);
     for (int oi = 0; oi < num_operands; ++oi) {
         const operand o = operand(oi);
         std::vector<int> keepers;
         for (int i = 0; i < L; ++i)
             if (m.levels[std::size_t(i)].keep[std::size_t(oi)])
                 keepers.push_back(i);
-        std::vector<double> content(std::size_t(L), 0), share(std::size_t(L), 0), partition(std::size_t(L), 0);
+        std::vector<double>&content = w.content, &share = w.share, &partition = w.partition;
+        content.assign(std::size_t(L), 0);
+        share.assign(std::size_t(L), 0);
+        partition.assign(std::size_t(L), 0);
         for (int i : keepers) {
             const extents e = detail::extents_of(nest, [&](const detail::flat_loop& f) { return f.level >= i; });
             const box tile = operand_box(o, e, l.stride_h, l.stride_w);
@@ -372,9 +425,10 @@ inline evaluation analyse(const layer& l, const architecture& a, const mapping& 
             const int c = keepers[k], p = keepers[k - 1];
             const extents e = detail::extents_of(nest, [&](const detail::flat_loop& f) { return f.level >= c; });
             const box tile = operand_box(o, e, l.stride_h, l.stride_w);
-            std::vector<box> shifts;
-            std::vector<std::int64_t> factors;
-            std::vector<const detail::flat_loop*> outer, siblings;
+            std::vector<box>& shifts = w.shifts;
+            std::vector<std::int64_t>& factors = w.factors;
+            std::vector<const detail::flat_loop*>&outer = w.outer, &siblings = w.siblings;
+            shifts.clear(), factors.clear(), outer.clear(), siblings.clear();
             for (const auto& f : nest) {
                 if (!f.spatial && f.level < c)
                     outer.push_back(&f);
@@ -389,21 +443,22 @@ inline evaluation analyse(const layer& l, const architecture& a, const mapping& 
                 shifts.push_back(operand_shift(o, t, l.stride_h, l.stride_w));
                 factors.push_back(outer[q]->factor);
             }
-            const auto offsets = detail::sibling_offsets(o, l, siblings);
-            const detail::step_sums s = detail::delta_walk(tile, std::move(shifts), std::move(factors), offsets).total();
+            detail::sibling_offsets(o, l, siblings, w);
+            const detail::step_sums s = detail::delta_walk(tile, shifts, factors, w.axes, buffers.b).total();
             share[std::size_t(c)] = s.child;
             content[std::size_t(p)] = s.distinct;
             network_words[std::size_t(p)] += s.child * utilized[std::size_t(c)] * double(l.bits[std::size_t(oi)]) / a.levels[std::size_t(p)].word_bits;
         }
         {  // the innermost keeper feeds the MACs: one access per MAC and cycle, multicast / reduced
             const int in = keepers.back();
-            std::vector<const detail::flat_loop*> below;
+            std::vector<const detail::flat_loop*>& below = w.siblings;
+            below.clear();
             for (const auto& f : nest)
                 if (f.spatial && f.level >= in)
                     below.push_back(&f);
-            const auto offsets = detail::sibling_offsets(o, l, below);
+            detail::sibling_offsets(o, l, below, w);
             double distinct = 1;
-            for (const auto& v : offsets)
+            for (const auto& v : w.axes)
                 distinct *= double(v.size());
             content[std::size_t(in)] = ev.compute_cycles * distinct;
             if (in + 1 < L)

@@ -63,7 +63,7 @@ inline void validate(const architecture& a) {
         require(!l.name.empty(), "dataflow: arch level ", i, " needs a name");
         for (std::size_t j = 0; j < i; ++j)
             require(a.levels[j].name != l.name, w, " appears twice");
-        require(l.instances >= 1 && l.instances <= (std::int64_t(1) << 24), w, ": instances = ", l.instances, " must be in [1, 2^24]");
+        require(l.instances >= 1 && l.instances <= (std::int64_t(1) << 20), w, ": instances = ", l.instances, " must be in [1, 2^20]");
         require(l.mesh_x >= 0 && l.instances % l.mesh_width() == 0, w, ": mesh_x = ", l.mesh_x, " must divide instances = ", l.instances);
         require(l.entries >= 0, w, ": entries = ", l.entries, " must be >= 0 (0: unbounded)");
         require(l.word_bits >= 1 && l.word_bits <= 1024, w, ": word_bits = ", l.word_bits, " must be in [1, 1024]");
@@ -77,7 +77,7 @@ inline void validate(const architecture& a) {
     }
     const level& last = a.levels.back();
     const std::int64_t mi = a.mac_instances(), mx = a.mac_mesh_x();
-    require(mi >= 1 && mx >= 1 && mi % mx == 0 && mx % last.mesh_width() == 0 && (mi / mx) % last.mesh_height() == 0,
+    require(mi >= 1 && mi <= (std::int64_t(1) << 20) && mx >= 1 && mi % mx == 0 && mx % last.mesh_width() == 0 && (mi / mx) % last.mesh_height() == 0,
             "dataflow: arch mac instances = ", mi, " (mesh_x ", mx, ") must be a multiple of the innermost level's mesh ", last.mesh_width(),
             " x ", last.mesh_height());
     require(std::isfinite(a.mac.energy) && a.mac.energy >= 0 && std::isfinite(a.mac.area) && a.mac.area >= 0,

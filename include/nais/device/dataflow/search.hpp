@@ -74,12 +74,11 @@ inline void ordered_factorizations(std::int64_t n, int slots, std::vector<std::i
         cur.pop_back();
         return;
     }
-    for (std::int64_t d = 1; d <= n; ++d)
-        if (n % d == 0) {
-            cur.push_back(d);
-            ordered_factorizations(n / d, slots, cur, out);
-            cur.pop_back();
-        }
+    for (std::int64_t d : divisors(n)) {
+        cur.push_back(d);
+        ordered_factorizations(n / d, slots, cur, out);
+        cur.pop_back();
+    }
 }
 
 /// The slots of dimension d in a family: DRAM, buffer, one per array axis listing d, and the RF.

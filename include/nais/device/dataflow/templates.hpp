@@ -95,6 +95,19 @@ inline dataflow_family family_of(dataflow_kind k) {
 }
 
 namespace detail {
+/// The divisors of n >= 1 in increasing order (trial division up to sqrt n).
+inline std::vector<std::int64_t> divisors(std::int64_t n) {
+    std::vector<std::int64_t> low, high;
+    for (std::int64_t d = 1; d * d <= n; ++d)
+        if (n % d == 0) {
+            low.push_back(d);
+            if (d * d != n)
+                high.push_back(n / d);
+        }
+    low.insert(low.end(), high.rbegin(), high.rend());
+    return low;
+}
+
 inline std::int64_t largest_divisor_at_most(std::int64_t n, std::int64_t cap) {
     for (std::int64_t d = std::min(n, cap); d >= 1; --d)
         if (n % d == 0)
@@ -152,9 +165,9 @@ inline mapping template_mapping(const layer& l, const hardware& h) {
         extents& level = index == 2 ? p.rf : p.buffer;
         for (std::size_t q = order.size(); q-- > 0;) {
             const dim d = order[q];
-            for (std::int64_t k = left[std::size_t(d)]; k >= 1; --k) {
-                if (left[std::size_t(d)] % k != 0)
-                    continue;
+            const std::vector<std::int64_t> divs = detail::divisors(left[std::size_t(d)]);
+            for (auto it = divs.rbegin(); it != divs.rend(); ++it) {  // the largest divisor that fits
+                const std::int64_t k = *it;
                 level[std::size_t(d)] = k;
                 const mapping trial = detail::build(f, p);
                 bool fits = true;
