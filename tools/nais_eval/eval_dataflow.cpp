@@ -1,7 +1,8 @@
 // nais-eval's "device": "dataflow" (README: DANCE dataflow accelerators): one layer on an
 // architecture with a mapping (given, the dataflow's template, or the exact search), or a
 // network layer by layer on a PE-array accelerator; optional Timeloop / MAESTRO export.
-#include "eval_spec.hpp"
+#include "dataflow_spec.hpp"
+#include "network_spec.hpp"
 
 #include <nais/dataflow.hpp>
 
@@ -15,7 +16,11 @@ namespace nais_eval::detail {
 namespace {
 
 namespace df = nais::dataflow;
+using nais_json::detail::array_of;
 using nais_json::detail::int_in;
+using nais_json::detail::integer_at_least;
+using nais_json::detail::number;
+using nais_json::detail::require_key;
 
 std::int64_t positive(const json& obj, const std::string& at, const char* name, std::int64_t fallback, std::int64_t hi = 1 << 24) {
     if (!obj.contains(name))
