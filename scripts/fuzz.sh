@@ -52,7 +52,7 @@ objflags=(-fsanitize=fuzzer-no-link,address,undefined)
 # nais-eval's device translation units, shared by the spec harnesses (built once, in parallel)
 eval_objs=()
 pids=()
-for tu in eval_fpga eval_fpga_layered eval_gpu eval_loom eval_loom_layered eval_tiled hotnas_spec bundle_spec map_spec; do
+for tu in eval_fpga eval_fpga_layered eval_gpu eval_loom eval_loom_layered eval_tiled eval_dataflow hotnas_spec bundle_spec map_spec; do
   obj="$out/obj/$tu.o"
   eval_objs+=("$obj")
   if [ ! -f "$obj" ] || [ -n "$(find tools include -newer "$obj" -name '*.[ch]pp' -print -quit)" ]; then
