@@ -159,6 +159,37 @@ inline std::size_t argmin(const std::vector<double>& v) {
     return best;
 }
 
+/// The backward of sum_h w_h v_h into the four hardware leaves, w_h = qx_a qy_b qr_c qd_d:
+/// d/dqx_a = sum over the points with a of v_h qy_b qr_c qd_d, and so on (zero in envelope mode,
+/// where the hardware logits do not enter). `value(h)` is the seeded v_h.
+template <class QX, class QY, class QR, class QD, class Value>
+void hardware_backward(const codesign_options& o, std::size_t points, QX& qx_leaf, QY& qy_leaf, QR& qr_leaf, QD& qd_leaf, Value value) {
+    using QA = std::remove_cvref_t<decltype(qx_leaf.value())>;
+    const hardware_space& hs = o.space;
+    QA dx = QA::Zero(1, Eigen::Index(hs.pe_x.size())), dy = QA::Zero(1, Eigen::Index(hs.pe_y.size())),
+       dr = QA::Zero(1, Eigen::Index(hs.rf_entries.size())), dd = QA::Zero(1, Eigen::Index(hs.dataflows.size()));
+    if (o.mode == hardware_mode::expected) {
+        const auto& qx = qx_leaf.value();
+        const auto& qy = qy_leaf.value();
+        const auto& qr = qr_leaf.value();
+        const auto& qd = qd_leaf.value();
+        for (std::size_t h = 0; h < points; ++h) {
+            const auto k = hs.indices(h);
+            const double a = double(qx(0, Eigen::Index(k[0]))), b = double(qy(0, Eigen::Index(k[1]))), c = double(qr(0, Eigen::Index(k[2]))),
+                         d = double(qd(0, Eigen::Index(k[3])));
+            const double v = value(h);
+            dx(0, Eigen::Index(k[0])) += static_cast<typename QA::Scalar>(v * b * c * d);
+            dy(0, Eigen::Index(k[1])) += static_cast<typename QA::Scalar>(v * a * c * d);
+            dr(0, Eigen::Index(k[2])) += static_cast<typename QA::Scalar>(v * a * b * d);
+            dd(0, Eigen::Index(k[3])) += static_cast<typename QA::Scalar>(v * a * b * c);
+        }
+    }
+    qx_leaf.backward(dx);
+    qy_leaf.backward(dy);
+    qr_leaf.backward(dr);
+    qd_leaf.backward(dd);
+}
+
 /// Perf (see the header comment) with its exact backward.
 template <class Arch, class QX, class QY, class QR, class QD, class T>
 class codesign_node : public expr::node<codesign_node<Arch, QX, QY, QR, QD, T>> {
@@ -216,37 +247,10 @@ public:
                 dP(i, m) = static_cast<typename PA::Scalar>(g);
             }
         p_.backward(dP);
-        push_hardware(s);
+        hardware_backward(*o_, t.H, qx_, qy_, qr_, qd_, [&](std::size_t h) { return s * cost_[h]; });
     }
 
 private:
-    void push_hardware(double s) {
-        using QA = std::remove_cvref_t<decltype(qx_.value())>;
-        const hardware_space& hs = o_->space;
-        QA dx = QA::Zero(1, Eigen::Index(hs.pe_x.size())), dy = QA::Zero(1, Eigen::Index(hs.pe_y.size())),
-           dr = QA::Zero(1, Eigen::Index(hs.rf_entries.size())), dd = QA::Zero(1, Eigen::Index(hs.dataflows.size()));
-        if (o_->mode == hardware_mode::expected) {
-            const auto& qx = qx_.value();
-            const auto& qy = qy_.value();
-            const auto& qr = qr_.value();
-            const auto& qd = qd_.value();
-            for (std::size_t h = 0; h < t_->H; ++h) {
-                const auto k = hs.indices(h);
-                const double a = double(qx(0, Eigen::Index(k[0]))), b = double(qy(0, Eigen::Index(k[1]))), c = double(qr(0, Eigen::Index(k[2]))),
-                             d = double(qd(0, Eigen::Index(k[3])));
-                const double v = s * cost_[h];
-                dx(0, Eigen::Index(k[0])) += static_cast<typename QA::Scalar>(v * b * c * d);
-                dy(0, Eigen::Index(k[1])) += static_cast<typename QA::Scalar>(v * a * c * d);
-                dr(0, Eigen::Index(k[2])) += static_cast<typename QA::Scalar>(v * a * b * d);
-                dd(0, Eigen::Index(k[3])) += static_cast<typename QA::Scalar>(v * a * b * c);
-            }
-        }
-        qx_.backward(dx);
-        qy_.backward(dy);
-        qr_.backward(dr);
-        qd_.backward(dd);
-    }
-
     Arch p_;
     QX qx_;
     QY qy_;
@@ -288,30 +292,7 @@ public:
     void backward(const value_type& seed) {
         using PA = std::remove_cvref_t<decltype(p_.value())>;
         p_.backward(PA::Zero(p_.value().rows(), p_.value().cols()));
-        using QA = std::remove_cvref_t<decltype(qx_.value())>;
-        const hardware_space& hs = o_->space;
-        QA dx = QA::Zero(1, Eigen::Index(hs.pe_x.size())), dy = QA::Zero(1, Eigen::Index(hs.pe_y.size())),
-           dr = QA::Zero(1, Eigen::Index(hs.rf_entries.size())), dd = QA::Zero(1, Eigen::Index(hs.dataflows.size()));
-        if (o_->mode == hardware_mode::expected) {
-            const auto& qx = qx_.value();
-            const auto& qy = qy_.value();
-            const auto& qr = qr_.value();
-            const auto& qd = qd_.value();
-            for (std::size_t h = 0; h < t_->H; ++h) {
-                const auto k = hs.indices(h);
-                const double a = double(qx(0, Eigen::Index(k[0]))), b = double(qy(0, Eigen::Index(k[1]))), c = double(qr(0, Eigen::Index(k[2]))),
-                             d = double(qd(0, Eigen::Index(k[3])));
-                const double v = double(seed) * t_->mm2[h];
-                dx(0, Eigen::Index(k[0])) += static_cast<typename QA::Scalar>(v * b * c * d);
-                dy(0, Eigen::Index(k[1])) += static_cast<typename QA::Scalar>(v * a * c * d);
-                dr(0, Eigen::Index(k[2])) += static_cast<typename QA::Scalar>(v * a * b * d);
-                dd(0, Eigen::Index(k[3])) += static_cast<typename QA::Scalar>(v * a * b * c);
-            }
-        }
-        qx_.backward(dx);
-        qy_.backward(dy);
-        qr_.backward(dr);
-        qd_.backward(dd);
+        hardware_backward(*o_, t_->H, qx_, qy_, qr_, qd_, [&](std::size_t h) { return double(seed) * t_->mm2[h]; });
     }
 
 private:
