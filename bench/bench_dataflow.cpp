@@ -9,7 +9,11 @@
 // - cosearch_loss: the co-search loss over those tables, forward + backward, with fd_over_analytic
 //   (central differences of every theta and hardware logit over one analytic evaluation);
 // - mapping_search: the exact mapping search on a pointwise layer (mappings_per_s);
-// - best_accelerator: the exact best of 192 accelerators for a derived 20-block network.
+// - best_accelerator: the exact best of 192 accelerators for a derived 20-block network;
+// - relaxed_layer: the relaxed model of the baseline layer at a real hardware point (PE 14.3 x
+//   12.6, RF 300.5 words, RS): latency, energy, area and their gradients in (pe_x, pe_y, rf),
+//   with over_exact_padded (over the same model's exact form at integer hardware: what the dual
+//   numbers and relaxed steps cost) and over_analysis.
 // Before timing, the co-search gradient is checked against central differences (1e-4 relative).
 #include <nais/dataflow.hpp>
 #include <nais/search.hpp>
@@ -170,9 +174,23 @@ void best_accelerator_of_network(benchmark::State& state) {
 
 }  // namespace
 
+void relaxed_layer(benchmark::State& state) {
+    relaxed_hardware h;
+    h.pe_x = 14.3, h.pe_y = 12.6, h.rf_entries = 300.5;
+    for (auto _ : state)
+        keep(relaxed_evaluate(base().l, h).energy.d(var_rf));
+    const double t = nais_bench::seconds_per_call([&] { keep(relaxed_evaluate(base().l, h).energy.d(var_rf)); }, 200);
+    hardware e;
+    e.pe_x = 14, e.pe_y = 12, e.rf_entries = 300;
+    const double t_exact = nais_bench::seconds_per_call([&] { keep(exact_padded(base().l, e).energy); }, 200);
+    state.counters["over_exact_padded"] = t / t_exact;
+    state.counters["over_analysis"] = t / analysis_seconds();
+}
+
 BENCHMARK(analysis)->Unit(benchmark::kMicrosecond);
 BENCHMARK(supernet_tables)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(cosearch_loss)->Unit(benchmark::kMicrosecond);
 BENCHMARK(mapping_search)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(best_accelerator_of_network)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(relaxed_layer)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

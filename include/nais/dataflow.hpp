@@ -16,4 +16,5 @@
 #include <nais/device/dataflow/search.hpp>
 #include <nais/device/dataflow/cifar_space.hpp>
 #include <nais/device/dataflow/codesign.hpp>
+#include <nais/device/dataflow/relaxed.hpp>
 #include <nais/device/dataflow/export.hpp>
