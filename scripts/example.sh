@@ -5,13 +5,14 @@
 # a user-written device model (examples/custom_device.cpp) searched by the same driver, SkyNet
 # on the bundle accelerator (examples/bundle_skynet.cpp), and H2H's mapper with the multi-task
 # co-design on a heterogeneous platform (examples/h2h_mapping.cpp), and DANCE's network / accelerator
-# co-search on PE-array dataflow accelerators (examples/dataflow_cosearch.cpp).
+# co-search on PE-array dataflow accelerators (examples/dataflow_cosearch.cpp) and
+# its relaxed form in continuous hardware (examples/dataflow_relaxed.cpp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined gpu_latency_table loom_asic custom_device bundle_skynet h2h_mapping dataflow_cosearch
+cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined gpu_latency_table loom_asic custom_device bundle_skynet h2h_mapping dataflow_cosearch dataflow_relaxed
 "$build/examples/edd_fpga"
 "$build/examples/co_search_recursive"
 "$build/examples/co_search_pipelined"
@@ -21,3 +22,4 @@ cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined
 "$build/examples/bundle_skynet"
 "$build/examples/h2h_mapping"
 "$build/examples/dataflow_cosearch"
+"$build/examples/dataflow_relaxed"

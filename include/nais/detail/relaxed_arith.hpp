@@ -14,8 +14,8 @@
 //    below the max and at most n^tau_max times it; min: (sum x_i^-p)^(-1/p));
 //  - ceil of a positive count: a staircase of logistic steps, ceil_tau(x) = 1 + sum_{k >= 1}
 //    sigma((x - k)/tau - s) with s = 1/(2 sqrt(tau)): each step sits just right of its integer, so
-//    the relaxed value is exactly 1 on (0, 1], the error is at most 1 anywhere, about sigma(-s) at
-//    integers and below e^-s once frac(x) >= 2 s tau; all of it vanishes as tau falls
+//    the relaxed value on (0, 1] is 1 up to sigma(-s) (reached at x = 1: 0.028 at tau 0.02), the
+//    error is at most 1 anywhere, about sigma(-s) at integers and below e^-s once frac(x) >= 2 s tau; all of it vanishes as tau falls
 //    (tests/test_tiled.cpp checks the bounds). Steps more than (40 + s) tau away count as exactly
 //    0 or 1 (off by < e^-40);
 //  - floor of a value >= 1: the same steps just left of each integer k >= 2.

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 // The analysis of a mapping with Timeloop's model conventions (NVlabs/timeloop@4cf6d4c):
@@ -188,6 +189,7 @@ struct step_sums {
 };
 inline step_sums operator*(double k, step_sums s) { return {k * s.child, k * s.distinct}; }
 inline step_sums operator-(step_sums a, const step_sums& b) { return {a.child - b.child, a.distinct - b.distinct}; }
+inline step_sums operator+(step_sums a, const step_sums& b) { return a += b; }
 
 /// The sums of a run of loops and the stride it leaves remembered (-1: none).
 struct walk_state {
@@ -214,6 +216,47 @@ inline thread_buffers& thread_workspace() {
     return t;
 }
 
+/// `blocks` increments of one loop from `state`: adds each block's sums (one_block(state) returns
+/// {sums, the state after it}) to acc and returns the final state. States repeat within
+/// `states` blocks; the first repeat closes a cycle, whose whole repetitions are added in one
+/// multiplication (seen, at_start: per state the block it was last seen at, per block the sums at
+/// its start; `states` slots each).
+template <class Sums, class OneBlock>
+int sweep_blocks(std::int64_t blocks, int state, Sums& acc, std::int64_t* seen, Sums* at_start, std::size_t states, OneBlock&& one_block) {
+    using scalar = decltype(acc.child);
+    std::fill(seen, seen + states, std::int64_t(-1));
+    bool jumped = false;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        if (!jumped && seen[state + 1] >= 0) {  // a cycle of states: jump over its repetitions
+            const std::int64_t first = seen[state + 1], len = b - first;
+            const Sums per = acc - at_start[first];
+            const std::int64_t reps = (blocks - b) / len;
+            acc = acc + scalar(double(reps)) * per;
+            b += reps * len;
+            jumped = true;
+            if (b >= blocks)
+                break;
+        }
+        if (!jumped) {
+            seen[state + 1] = b;
+            at_start[b] = acc;
+        }
+        const auto [sums, after] = one_block(state);
+        acc = acc + sums;
+        state = after;
+    }
+    return state;
+}
+
+/// canon[k]: the first loop whose translation equals loop k's (k itself when none before does);
+/// equal translations are one stride to the walks below.
+inline void first_equal_translations(const std::vector<box>& translations, std::vector<int>& canon) {
+    const std::size_t K = translations.size();
+    canon.assign(K, -1);
+    for (std::size_t k = 0; k < K; ++k)
+        canon[k] = int(std::find(translations.begin(), translations.begin() + std::ptrdiff_t(k + 1), translations[k]) - translations.begin());
+}
+
 /// Timeloop's temporal delta accounting for one operand's tile under a list of outer loops.
 class delta_walk {
 public:
@@ -222,13 +265,7 @@ public:
         : tile_(tile), t_(translations), f_(factors), siblings_(siblings), canon_(buffers.canon), memo_(buffers.memo), known_(buffers.known),
           seen_(buffers.seen), at_start_(buffers.at_start) {
         const int K = int(t_.size());
-        canon_.assign(std::size_t(K), -1);
-        for (int k = 0; k < K; ++k)
-            for (int j = 0; j <= k; ++j)
-                if (t_[std::size_t(j)] == t_[std::size_t(k)]) {
-                    canon_[std::size_t(k)] = j;
-                    break;
-                }
+        first_equal_translations(t_, canon_);
         memo_.assign(std::size_t((K + 1) * (K + 1)), {});
         known_.assign(memo_.size(), 0);
         seen_.assign(std::size_t(K * (K + 1)), -1);
@@ -306,31 +343,12 @@ private:
         const std::int64_t blocks = f_[std::size_t(k)] - 1;
         // per depth k: the block at which each state was last seen, and the sums at that block's
         // start (a state repeats within K + 1 blocks, so blocks past that are never recorded)
-        std::int64_t* seen = seen_.data() + std::size_t(k * (K + 1));
-        step_sums* at_start = at_start_.data() + std::size_t(k * (K + 2));
-        std::fill(seen, seen + K + 1, std::int64_t(-1));
-        bool jumped = false;
-        for (std::int64_t b = 0; b < blocks; ++b) {
-            if (!jumped && seen[state + 1] >= 0) {  // a cycle of states: jump over its repetitions
-                const std::int64_t first = seen[state + 1], len = b - first;
-                const step_sums per = acc - at_start[first];
-                const std::int64_t reps = (blocks - b) / len;
-                acc += double(reps) * per;
-                b += reps * len;
-                jumped = true;
-                if (b >= blocks)
-                    break;
-            }
-            if (!jumped) {
-                seen[state + 1] = b;
-                at_start[b] = acc;
-            }
-            const result e = step(k, state);
-            const result inner = run(k + 1, e.state);
-            acc += e.sums;
-            acc += inner.sums;
-            state = inner.state;
-        }
+        state = sweep_blocks(blocks, state, acc, seen_.data() + std::size_t(k * (K + 1)), at_start_.data() + std::size_t(k * (K + 2)), std::size_t(K + 1),
+                             [&](int from) {
+                                 const result e = step(k, from);
+                                 const result inner = run(k + 1, e.state);
+                                 return std::pair{e.sums + inner.sums, inner.state};
+                             });
         memo_[key] = {acc, state};
         known_[key] = 1;
         return memo_[key];

@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 // The dataflow model relaxed in continuous hardware: latency, energy and area of a layer on its
@@ -245,13 +246,7 @@ public:
                     const std::vector<T>& factors, const std::array<std::vector<progression<T>>, 5>& siblings, bool& closed)
         : tile_(tile), rounded_tile_(rounded_tile), t_(translations), ref_(reference), f_(factors), siblings_(siblings), closed_(closed) {
         const int K = int(t_.size());
-        canon_.assign(std::size_t(K), -1);
-        for (int k = 0; k < K; ++k)
-            for (int j = 0; j <= k; ++j)
-                if (ref_[std::size_t(j)] == ref_[std::size_t(k)]) {
-                    canon_[std::size_t(k)] = j;
-                    break;
-                }
+        first_equal_translations(ref_, canon_);
         memo_.assign(std::size_t((K + 1) * (K + 1)), {});
         known_.assign(memo_.size(), 0);
     }
@@ -320,29 +315,13 @@ private:
         int state = r.state;
         const T blocks = f_[std::size_t(k)] - 1.0;
         const auto whole = std::int64_t(std::floor(value_of(blocks) + 1e-9));
-        std::vector<std::int64_t> seen(std::size_t(K + 1), -1);
-        std::vector<real_sums<T>> at_start(std::size_t(K + 2));
-        bool jumped = false;
-        for (std::int64_t b = 0; b < whole; ++b) {
-            if (!jumped && seen[std::size_t(state + 1)] >= 0) {  // a cycle of states: jump its whole repetitions
-                const std::int64_t first = seen[std::size_t(state + 1)], len = b - first;
-                const real_sums<T> per = acc - at_start[std::size_t(first)];
-                const std::int64_t reps = (whole - b) / len;
-                acc = acc + T(double(reps)) * per;
-                b += reps * len;
-                jumped = true;
-                if (b >= whole)
-                    break;
-            }
-            if (!jumped) {
-                seen[std::size_t(state + 1)] = b;
-                at_start[std::size_t(b)] = acc;
-            }
-            const result e = step(k, state);
+        std::vector<std::int64_t> seen(std::size_t(K + 1));
+        std::vector<real_sums<T>> at_start(std::size_t(K + 1));
+        state = sweep_blocks(whole, state, acc, seen.data(), at_start.data(), std::size_t(K + 1), [&](int from) {
+            const result e = step(k, from);
             const result inner = run(k + 1, e.state);
-            acc = acc + e.sums + inner.sums;
-            state = inner.state;
-        }
+            return std::pair{e.sums + inner.sums, inner.state};
+        });
         // the fractional block: its share of the next block's sums (zero at integer factors,
         // but its derivative is the block's cost)
         const T fraction = blocks - double(whole);
