@@ -8,7 +8,9 @@
 //   Timeloop-based exhaustive search of one network's hardware;
 // - cosearch_loss: the co-search loss over those tables, forward + backward, with fd_over_analytic
 //   (central differences of every theta and hardware logit over one analytic evaluation);
-// - mapping_search: the exact mapping search on a pointwise layer (mappings_per_s);
+// - mapping_search: the exact mapping search (branch and bound) for EDP on a pointwise layer,
+//   with exhaustive_over_bnb (the same search with the bound off, same mapping) and the
+//   analyses each made (analysed, analysed_exhaustive);
 // - best_accelerator: the exact best of 192 accelerators for a derived 20-block network;
 // - relaxed_layer: the relaxed model of the baseline layer at a real hardware point (PE 14.3 x
 //   12.6, RF 300.5 words, RS): latency, energy, area and their gradients in (pe_x, pe_y, rf),
@@ -149,13 +151,20 @@ void mapping_search(benchmark::State& state) {
     pw.M = 64, pw.C = 32, pw.P = pw.Q = 14;
     hardware h;
     h.dataflow = dataflow_kind::row_stationary;
-    std::int64_t analysed = 0;
-    for (auto _ : state) {
-        const mapping_choice c = search_mapping(pw, h, objective{objective_kind::edp});
-        analysed += c.analysed;
-        keep(c.cost);
+    const objective edp{objective_kind::edp};
+    mapping_choice bounded;
+    for (auto _ : state)
+        keep((bounded = search_mapping(pw, h, edp)).cost);
+    const double t_bounded = nais_bench::seconds_per_call([&] { keep(search_mapping(pw, h, edp).cost); }, 2);
+    mapping_choice exhaustive;
+    const double t_exhaustive = nais_bench::seconds_per_call([&] { exhaustive = search_mapping(pw, h, edp, eyeriss_normalized, {}, 2'000'000, false); }, 1);
+    if (exhaustive.cost != bounded.cost) {
+        std::fprintf(stderr, "mapping_search: branch and bound found cost %.17g, exhaustive %.17g\n", bounded.cost, exhaustive.cost);
+        std::exit(1);
     }
-    state.counters["mappings_per_s"] = benchmark::Counter(double(analysed), benchmark::Counter::kIsRate);
+    state.counters["exhaustive_over_bnb"] = t_exhaustive / t_bounded;
+    state.counters["analysed"] = double(bounded.analysed);
+    state.counters["analysed_exhaustive"] = double(exhaustive.analysed);
 }
 
 void best_accelerator_of_network(benchmark::State& state) {

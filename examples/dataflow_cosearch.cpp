@@ -101,7 +101,8 @@ void one_layer() {
         char what[32];
         std::snprintf(what, sizeof what, "exact EDP%s", best.complete ? "" : "?");
         show(pw, h, what, best.map);
-        std::printf("   %33s (the exact search analysed %lld mappings of the %s family)\n", "", static_cast<long long>(best.analysed), df_name(k));
+        std::printf("   %33s (the exact search analysed %lld mappings of the %s family; its bound cut %lld partial splits)\n", "",
+                    static_cast<long long>(best.analysed), df_name(k), static_cast<long long>(best.bound_cuts));
     }
     std::printf("\n");
 }

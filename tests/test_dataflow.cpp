@@ -275,11 +275,29 @@ TEST_CASE("dataflow: the templates build valid mappings across the hardware spac
 }
 
 namespace {
+bool same_mapping(const mapping& x, const mapping& y) {
+    if (x.levels.size() != y.levels.size())
+        return false;
+    for (std::size_t i = 0; i < x.levels.size(); ++i) {
+        const level_mapping &a = x.levels[i], &b = y.levels[i];
+        if (a.temporal.size() != b.temporal.size() || a.spatial.size() != b.spatial.size() || a.keep != b.keep)
+            return false;
+        for (std::size_t k = 0; k < a.temporal.size(); ++k)
+            if (a.temporal[k].d != b.temporal[k].d || a.temporal[k].factor != b.temporal[k].factor)
+                return false;
+        for (std::size_t k = 0; k < a.spatial.size(); ++k)
+            if (a.spatial[k].d != b.spatial[k].d || a.spatial[k].factor != b.spatial[k].factor || a.spatial[k].y != b.spatial[k].y)
+                return false;
+    }
+    return true;
+}
+
 /// Every split of every dimension into the family's slots, without pruning, filtered by the
 /// constraints; the minimum objective.
-double brute_force(const layer& l, const hardware& h, const objective& obj, std::int64_t& feasible) {
+double brute_force(const layer& l, const hardware& h, const objective& obj, std::int64_t& feasible, double& floor_slack) {
     const architecture a = make_architecture(h);
     const dataflow_family f = family_of(h.dataflow);
+    const nais::dataflow::detail::figure_floor floor(l, a, f);
     const extents b = l.bounds();
     std::array<std::vector<std::vector<std::int64_t>>, num_dims> splits;
     for (int d = 0; d < num_dims; ++d) {
@@ -310,6 +328,12 @@ double brute_force(const layer& l, const hardware& h, const objective& obj, std:
             ++feasible;
             const auto x = figures(ev, a);
             best = std::min(best, obj(x[0], x[1], x[2]));
+            // the branch and bound's floor at this mapping's temporal product bounds each figure
+            const auto lo = floor.at(ev.compute_cycles);
+            CHECK(lo[0] <= x[0]);
+            CHECK(lo[1] <= x[1] * (1 + 1e-12));
+            CHECK(lo[2] == x[2]);
+            floor_slack = std::min(floor_slack, x[1] / lo[1]);
         } catch (const nais::invalid_argument&) {
         }
         int d = 0;
@@ -337,16 +361,78 @@ TEST_CASE("dataflow: the exact mapping search equals brute force over the family
             CAPTURE(df);
             CAPTURE(c);
             std::int64_t feasible = 0;
-            const double bf = brute_force(l, h, obj, feasible);
-            const mapping_choice s = search_mapping(l, h, obj);
+            double floor_slack = std::numeric_limits<double>::infinity();
+            const double bf = brute_force(l, h, obj, feasible, floor_slack);
+            CHECK(floor_slack >= 1);
+            const mapping_choice s = search_mapping(l, h, obj, eyeriss_normalized, {}, 2'000'000, false);
             CHECK(s.complete);
             CHECK(s.analysed == feasible);  // pruning loses no feasible mapping and analyses no infeasible one
             CHECK(s.cost == bf);
+            const mapping_choice bb = search_mapping(l, h, obj);  // branch and bound: the same mapping, fewer analyses
+            CHECK(bb.complete);
+            CHECK(same_mapping(bb.map, s.map));
+            CHECK(bb.analysed <= s.analysed);  // the energy floor is loose: energy searches may cut nothing
             const auto tf = figures(evaluate(l, make_architecture(h), template_mapping(l, h)), make_architecture(h));
             CHECK(s.cost <= obj(tf[0], tf[1], tf[2]));  // the template is one member of the family
             ++cases;
         }
     CHECK(cases == 9);
+}
+
+TEST_CASE("dataflow: the branch-and-bound mapping search returns the exhaustive search's mapping") {
+    // more layers (depth-wise, strided, 3 x 3, 1 x 1, batch 2), precisions that differ by operand,
+    // bandwidth-throttled DRAM, Horowitz's energies; a linear objective with a negative lambda is
+    // not bounded
+    std::mt19937 rng(20261204);
+    // (energy and area searches are compared with brute force above; the floor cuts little there)
+    const objective objectives[] = {{objective_kind::latency}, {objective_kind::edp}, {objective_kind::edap}, {objective_kind::linear, 2, 50, 0.5}};
+    std::int64_t full = 0, bounded = 0;
+    for (int c = 0; c < 6; ++c) {
+        layer l;
+        l.M = 4, l.C = 2, l.P = 4, l.Q = 2, l.R = l.S = 3;
+        if (c == 1)
+            l.M = l.C = l.groups = 4;
+        if (c == 2)
+            l.R = l.S = 1, l.M = 8;
+        if (c == 3)
+            l.stride_h = l.stride_w = 2, l.Q = 3;
+        if (c == 4)
+            l.bits = {8, 4, 16};
+        if (c == 5)
+            l.N = 2, l.C = 1;
+        hardware h;
+        h.pe_x = std::uniform_int_distribution<int>(2, 8)(rng), h.pe_y = std::uniform_int_distribution<int>(2, 8)(rng);
+        h.rf_entries = std::uniform_int_distribution<int>(16, 64)(rng), h.buffer_entries = 1024;
+        h.dram_bandwidth = c % 2 == 0 ? 1.0 : 16.0;
+        for (int df : {c % 3, (c + 1) % 3}) {
+            h.dataflow = dataflow_kind(df);
+            const objective& obj = objectives[std::size_t(c + df) % 4];
+            CAPTURE(c);
+            CAPTURE(df);
+            CAPTURE(int(obj.kind));
+            const mapping_choice s = search_mapping(l, h, obj, horowitz_45nm, {}, 2'000'000, false);
+            const mapping_choice bb = search_mapping(l, h, obj, horowitz_45nm);
+            REQUIRE(s.complete);
+            CHECK(bb.complete);
+            CHECK(bb.cost == s.cost);
+            CHECK(same_mapping(bb.map, s.map));
+            CHECK(bb.analysed <= s.analysed);
+            full += s.analysed, bounded += bb.analysed;
+        }
+    }
+    MESSAGE("branch and bound: ", bounded, " of ", full, " analyses");
+    CHECK(bounded * 2 < full);  // the bound cuts more than half of the latency, EDP, EDAP and linear searches' analyses
+    objective negative{objective_kind::linear, 1, -1, 0};
+    CHECK_FALSE(is_monotone(negative));
+    layer l;
+    l.M = 8, l.C = 4, l.P = l.Q = 2;
+    hardware h;
+    h.pe_x = h.pe_y = 4;
+    const mapping_choice s = search_mapping(l, h, negative, eyeriss_normalized, {}, 2'000'000, false);
+    const mapping_choice bb = search_mapping(l, h, negative);
+    CHECK(bb.bound_cuts == 0);
+    CHECK(bb.analysed == s.analysed);
+    CHECK(same_mapping(bb.map, s.map));
 }
 
 TEST_CASE("dataflow: the best accelerator equals enumeration, and a limit is reported") {

@@ -344,7 +344,7 @@ json evaluate_dataflow(const json& spec, const std::string& base_dir) {
                 const int limit = int_in(spec, "", "search_limit", 1'000, 1, 100'000'000);  // about 5 ms; more on request
                 const df::mapping_choice c = df::search_mapping(l, h, obj, read_energy_table(spec), {}, limit);
                 m = c.map;
-                extra = {{"analysed", c.analysed}, {"complete", c.complete}, {"objective", "edp"}};
+                extra = {{"analysed", c.analysed}, {"bound_cuts", c.bound_cuts}, {"complete", c.complete}, {"objective", "edp"}};
             }
         } else {
             for (const char* k : {"dataflow", "pe", "rf", "buffer", "dram_bandwidth", "clock_mhz", "energy_table", "search_limit"})

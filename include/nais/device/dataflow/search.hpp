@@ -5,6 +5,8 @@
 #include <nais/device/dataflow/analysis.hpp>
 #include <nais/device/dataflow/templates.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -55,15 +57,23 @@ inline std::array<double, 3> figures(const evaluation& ev, const architecture& a
     return {ev.seconds(a) * 1e3, ev.energy * 1e-6, ev.area * 1e-6};
 }
 
-/// The best mapping found, how many mappings were analysed, and whether the family was
-/// enumerated completely (the optimum is exact) or the limit stopped it.
+/// The best mapping found, how many mappings were analysed, how many partial splits the bound
+/// cut, and whether the family was enumerated completely (the optimum is exact) or the limit
+/// stopped it.
 struct mapping_choice {
     mapping map;
     evaluation eval;
     double cost = std::numeric_limits<double>::infinity();
     std::int64_t analysed = 0;
+    std::int64_t bound_cuts = 0;
     bool complete = true;
 };
+
+/// Whether an objective never decreases when latency, energy or area grows (every kind but a
+/// linear one with a negative lambda): the condition for bounding it from below.
+inline bool is_monotone(const objective& o) {
+    return o.kind != objective_kind::linear || (o.lambda_energy >= 0 && o.lambda_latency >= 0 && o.lambda_area >= 0);
+}
 
 namespace detail {
 /// Every ordered tuple of `slots` factors whose product is n.
@@ -80,6 +90,38 @@ inline void ordered_factorizations(std::int64_t n, int slots, std::vector<std::i
         cur.pop_back();
     }
 }
+
+/// Lower bounds on the figures of every mapping of a dataflow family whose temporal product
+/// (loop iterations over DRAM, buffer and RF) is at least T, for search_mapping's branch and
+/// bound. They follow analyse()'s counts: cycles >= T (bandwidth only stretches them); energy >=
+/// the MACs' + each MAC's access of every operand its PE's RF keeps (W and I reads, O updates:
+/// T x PEs used = MACs of them) + at least one buffer access per cycle for each operand the RF
+/// bypasses (the buffer then feeds the array every cycle) + every weight read and every output
+/// written once at DRAM (the outermost level holds all of them); area is the architecture's.
+struct figure_floor {
+    double fixed_pj = 0, per_cycle_pj = 0, clock_mhz = 1, area_um2 = 0;
+
+    figure_floor(const layer& l, const architecture& a, const dataflow_family& f) : clock_mhz(a.clock_mhz), area_um2(area_of(a)) {
+        const level &dram = a.levels[0], &buffer = a.levels[1], &rf = a.levels[2];
+        const auto scale = [&](operand o, const level& at) { return double(l.bits[std::size_t(o)]) / at.word_bits; };
+        const double macs = l.macs();
+        fixed_pj = macs * a.mac.energy;
+        for (operand o : {operand::weights, operand::inputs, operand::outputs}) {
+            const bool update = o == operand::outputs;
+            if (f.rf_keep[std::size_t(o)])
+                fixed_pj += macs * (update ? rf.write_energy : rf.read_energy) * scale(o, rf);
+            else
+                per_cycle_pj += (update ? buffer.write_energy : buffer.read_energy) * scale(o, buffer);
+        }
+        const double weights = double(l.groups) * double(l.M / l.groups) * double(l.C / l.groups) * double(l.R) * double(l.S);
+        const double outputs = double(l.N) * double(l.M) * double(l.P) * double(l.Q);
+        fixed_pj += weights * dram.read_energy * scale(operand::weights, dram) + outputs * dram.write_energy * scale(operand::outputs, dram);
+    }
+    /// Latency (ms), energy (uJ), area (mm^2) floors, as figures() reports them.
+    std::array<double, 3> at(double temporal_product) const {
+        return {temporal_product / (clock_mhz * 1e6) * 1e3, (fixed_pj + per_cycle_pj * temporal_product) * 1e-6, area_um2 * 1e-6};
+    }
+};
 
 /// The slots of dimension d in a family: DRAM, buffer, one per array axis listing d, and the RF.
 struct dim_slots {
@@ -102,10 +144,15 @@ inline dim_slots slots_of(const dataflow_family& f, dim d) {
 /// orders, array dimensions and RF operands fixed; every split of every dimension's bound into
 /// DRAM, buffer, array-Y, array-X and RF factors free), for the objective on one layer. Partial
 /// splits whose tiles already overflow a level or whose spatial factors exceed the array are
-/// pruned (tiles only grow as factors are added, so no feasible mapping is lost). Stops after
-/// `max_analysed` analyses (complete = false). Ties keep the first mapping in enumeration order.
+/// pruned (tiles only grow as factors are added, so no feasible mapping is lost). With
+/// `branch_and_bound` (and a monotone objective) a partial split is also cut when the floor of
+/// its figures (detail::figure_floor at the least temporal product its remaining dimensions can
+/// reach on the PEs left) costs no less than the best mapping so far: the result is the same
+/// mapping as without it. The floor is tight in cycles and loose in energy, so latency, EDP and
+/// EDAP searches gain most. Stops after `max_analysed` analyses
+/// (complete = false). Ties keep the first mapping in enumeration order.
 inline mapping_choice search_mapping(const layer& l, const hardware& h, const objective& obj = {}, const energy_table& e = eyeriss_normalized,
-                                     const area_table& ar = {}, std::int64_t max_analysed = 2'000'000) {
+                                     const area_table& ar = {}, std::int64_t max_analysed = 2'000'000, bool branch_and_bound = true) {
     validate(l);
     const architecture a = make_architecture(h, e, ar);
     const dataflow_family f = family_of(h.dataflow);
@@ -141,7 +188,18 @@ inline mapping_choice search_mapping(const layer& l, const hardware& h, const ob
         p.rf[std::size_t(d)] = sl.rf ? s[k++] : 1;
     };
     std::array<std::vector<spatial_loop>, num_dims> spatial;
-    const auto recurse = [&](auto&& self, int d, std::int64_t room_y, std::int64_t room_x) -> void {
+    const bool bounded = branch_and_bound && is_monotone(obj);
+    const detail::figure_floor least(l, a, f);
+    std::array<double, num_dims + 1> rest_iterations;  // the product of the bounds of dims d.. (all dims' temporal x spatial)
+    rest_iterations[num_dims] = 1;
+    for (int d = num_dims; d-- > 0;)
+        rest_iterations[std::size_t(d)] = rest_iterations[std::size_t(d + 1)] * double(b[std::size_t(d)]);
+    const auto cut = [&](double temporal_floor) {  // 1e-9: the floor and the analysis round differently
+        const auto [ms, uj, mm2] = least.at(temporal_floor);
+        const double c = obj(ms, uj, mm2) * (1 - 1e-9);
+        return c >= best.cost;
+    };
+    const auto recurse = [&](auto&& self, int d, std::int64_t room_y, std::int64_t room_x, double temporal) -> void {
         if (!best.complete)
             return;
         if (d == num_dims) {
@@ -173,6 +231,12 @@ inline mapping_choice search_mapping(const layer& l, const hardware& h, const ob
                 (sp.y ? fy : fx) *= sp.factor;
             if (fy > room_y || fx > room_x)
                 continue;
+            const double t = temporal * double(b[std::size_t(d)] / (fy * fx));
+            // the dims after d spread over at most the PEs left: at least rest / PEs iterations
+            if (bounded && cut(t * std::max(1.0, std::ceil(rest_iterations[std::size_t(d + 1)] / double(room_y / fy * (room_x / fx)))))) {
+                ++best.bound_cuts;
+                continue;
+            }
             p.spatial.clear();
             for (int e = 0; e <= d; ++e)
                 for (const spatial_loop& sp : spatial[std::size_t(e)])
@@ -180,12 +244,12 @@ inline mapping_choice search_mapping(const layer& l, const hardware& h, const ob
                         p.spatial.push_back(sp);
             if (!fits(detail::build(f, p)))
                 continue;
-            self(self, d + 1, room_y / fy, room_x / fx);
+            self(self, d + 1, room_y / fy, room_x / fx, t);
         }
         p.dram[std::size_t(d)] = p.buffer[std::size_t(d)] = p.rf[std::size_t(d)] = 1;
         spatial[std::size_t(d)].clear();
     };
-    recurse(recurse, 0, h.pe_y, h.pe_x);
+    recurse(recurse, 0, h.pe_y, h.pe_x, 1.0);
     nais::detail::require(best.analysed > 0 || !best.complete, "dataflow: no mapping of layer '", l.name, "' fits the ",
                           dataflow_names[std::size_t(h.dataflow)], " family on ", h.pe_x, " x ", h.pe_y, " PEs with RF ", h.rf_entries,
                           " and buffer ", h.buffer_entries, " words");
