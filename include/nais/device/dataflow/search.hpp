@@ -113,9 +113,9 @@ struct figure_floor {
             else
                 per_cycle_pj += (update ? buffer.write_energy : buffer.read_energy) * scale(o, buffer);
         }
-        const double weights = double(l.groups) * double(l.M / l.groups) * double(l.C / l.groups) * double(l.R) * double(l.S);
-        const double outputs = double(l.N) * double(l.M) * double(l.P) * double(l.Q);
-        fixed_pj += weights * dram.read_energy * scale(operand::weights, dram) + outputs * dram.write_energy * scale(operand::outputs, dram);
+        const auto words = [&](operand o) { return double(volume(operand_box(o, l.bounds(), l.stride_h, l.stride_w))); };
+        fixed_pj += words(operand::weights) * dram.read_energy * scale(operand::weights, dram) +
+                    words(operand::outputs) * dram.write_energy * scale(operand::outputs, dram);
     }
     /// Latency (ms), energy (uJ), area (mm^2) floors, as figures() reports them.
     std::array<double, 3> at(double temporal_product) const {
