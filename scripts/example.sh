@@ -10,8 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+source scripts/configure.sh
 build=${NAIS_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+nais_configure "$build"
 cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined gpu_latency_table loom_asic custom_device bundle_skynet h2h_mapping dataflow_cosearch dataflow_relaxed
 "$build/examples/edd_fpga"
 "$build/examples/co_search_recursive"

@@ -49,21 +49,25 @@ common=(-std=c++20 -g "$opt" -Iinclude -Itools $eigen_inc -DNAIS_FUZZ_CLI_DIR="\
 link=(-fsanitize=fuzzer,address,undefined)
 objflags=(-fsanitize=fuzzer-no-link,address,undefined)
 
-# nais-eval's device translation units, shared by the spec harnesses (built once, in parallel)
+# the readers' translation units (every nais_eval/*.cpp but main.cpp, and json_io.cpp), shared by
+# the spec harnesses (built once, in parallel)
 eval_objs=()
 pids=()
-for tu in eval_fpga eval_fpga_layered eval_gpu eval_loom eval_loom_layered eval_tiled eval_dataflow hotnas_spec bundle_spec map_spec; do
+for src in tools/json_io.cpp tools/nais_eval/*.cpp; do
+  tu=$(basename "$src" .cpp)
+  [ "$tu" = main ] && continue
   obj="$out/obj/$tu.o"
   eval_objs+=("$obj")
   if [ ! -f "$obj" ] || [ -n "$(find tools include -newer "$obj" -name '*.[ch]pp' -print -quit)" ]; then
-    clang++ "${common[@]}" "${objflags[@]}" -c "tools/nais_eval/$tu.cpp" -o "$obj" & pids+=($!)
+    clang++ "${common[@]}" "${objflags[@]}" -c "$src" -o "$obj" & pids+=($!)
+    if [ ${#pids[@]} -ge "$(nproc)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
   fi
 done
 for p in "${pids[@]}"; do wait "$p"; done
 
 build() {  # harness
   local h=$1 exe="$out/$1" extra=()
-  case $h in fuzz_eval | fuzz_sweep) extra=("${eval_objs[@]}") ;; esac
+  case $h in fuzz_eval | fuzz_sweep) extra=("${eval_objs[@]}") ;; *) extra=("$out/obj/json_io.o") ;; esac
   if [ ! -f "$exe" ] || [ -n "$(find tools include tests/fuzz -newer "$exe" -name '*.[ch]pp' -print -quit)" ]; then
     clang++ "${common[@]}" "${link[@]}" "tests/fuzz/$h.cpp" "${extra[@]}" -o "$exe"
   fi

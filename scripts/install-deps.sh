@@ -4,7 +4,7 @@
 # NAIS_WITH_FASHION=1 adds dataset-fashion-mnist, for examples/python/search_fashion_mnist.py;
 # NAIS_WITH_FUZZ=1 adds clang and its compiler-rt (libFuzzer, sanitizers), for scripts/fuzz.sh.
 set -euo pipefail
-packages=(g++ cmake ninja-build libeigen3-dev libboost-dev doctest-dev libbenchmark-dev nlohmann-json3-dev
+packages=(g++ clang cmake ninja-build libeigen3-dev libboost-dev doctest-dev libbenchmark-dev nlohmann-json3-dev
           python3-dev pybind11-dev python3-numpy python3-pytest python3-torch python3-sklearn python3-yaml  # Python module, tests
           python3-venv python3-pip python3-setuptools python3-wheel)  # and its pip install (README)
 if [ "${NAIS_WITH_TORCH:-0}" = 1 ]; then packages+=(libtorch-dev); fi

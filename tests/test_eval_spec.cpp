@@ -1,6 +1,6 @@
 // nais-eval's spec reader and writer, in-process: the tool must report exactly what the
 // library computes, with the documented layouts, and reject malformed specs by key.
-#include <nais_eval/eval_spec.hpp>
+#include <nais_eval/registry.hpp>
 
 #include <doctest/doctest.h>
 

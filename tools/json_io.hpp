@@ -1,8 +1,7 @@
-// What nais's JSON readers share (nais-eval, nais-sweep, nais-net): the error type whose message
-// names the key, and checked reads of keys, numbers and arrays. Tools only; the core headers do
-// not use JSON.
+// What nais's JSON readers share (nais-eval, nais-sweep, nais-net, nais-fit): the error type
+// whose message names the key, and checked reads of keys, numbers and arrays. Tools only; the
+// core headers do not use JSON. No nais header: dispatching code stays light.
 #pragma once
-#include <nais/core.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -25,10 +24,10 @@ inline constexpr std::uintmax_t max_input_bytes = std::uintmax_t{64} << 20;
 inline constexpr int max_depth = 64;
 
 /// A malformed spec: one line naming the key and what was expected (control characters from
-/// the input become '?', so the message stays one line).
+/// the input become '?', and a long message is cut, as nais::detail::one_line does: json_io.cpp).
 class spec_error : public std::runtime_error {
 public:
-    explicit spec_error(const std::string& m) : std::runtime_error(nais::detail::one_line(m)) {}
+    explicit spec_error(const std::string& m);
 };
 
 using json = nlohmann::json;
@@ -70,6 +69,12 @@ inline int integer_at_least(const json& j, const std::string& key, int lo) {
     if (v < lo || v > 1'000'000'000)
         fail(key, "an integer >= " + std::to_string(lo) + " (and <= 1e9)", j);
     return static_cast<int>(v);
+}
+
+/// Field `name` of object `obj` at key path `path`: present, an integer >= 1.
+inline int positive_field(const json& obj, const std::string& path, const char* name) {
+    const std::string key = path + "." + name;
+    return integer_at_least(require_key(obj, name, key), key, 1);
 }
 
 inline const json& array_of(const json& j, const std::string& key, std::size_t n, const std::string& what) {

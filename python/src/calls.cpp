@@ -1,7 +1,8 @@
-// The Python extension's calls into nais-eval's readers (calls.hpp).
+// The Python extension's calls into the device registry (calls.hpp): no nais header here, the
+// registry dispatches to the readers compiled in nais_eval_lib.
 #include "calls.hpp"
 
-#include <nais_eval/eval_spec.hpp>
+#include <nais_eval/registry.hpp>
 
 namespace nais_python {
 
@@ -9,14 +10,15 @@ static_assert(max_depth == nais_json::max_depth, "the Python reader's nesting li
 
 namespace {
 
-/// Runs f; nais-eval's and the library's refusals become nais_python::refusal.
+/// Runs f; nais-eval's refusals (and a session's refusal of a value, which the registry's
+/// readers report as spec_error or std::invalid_argument) become nais_python::refusal.
 template <class F>
 auto refusing(F&& f) {
     try {
         return f();
     } catch (const nais_json::spec_error& e) {
         throw refusal(e.what());
-    } catch (const nais::invalid_argument& e) {
+    } catch (const std::invalid_argument& e) {  // nais::invalid_argument is one
         throw refusal(e.what());
     }
 }
@@ -43,6 +45,9 @@ public:
         return refusing([&] { return s_->evaluate(); });
     }
     std::vector<int> derived_ops() const override { return s_->derived_ops(); }
+    void add_report(nlohmann::json& out) const override {
+        refusing([&] { s_->add_report(out); });
+    }
     nlohmann::json design(double clock_mhz) const override {
         return refusing([&] { return s_->design(clock_mhz); });
     }
@@ -60,19 +65,6 @@ nlohmann::json evaluate(const nlohmann::json& spec, const std::string& base_dir)
 std::unique_ptr<nais_eval::session> open_session(const nlohmann::json& spec, const std::string& base_dir) {
     return refusing([&]() -> std::unique_ptr<nais_eval::session> {
         return std::make_unique<guarded_session>(nais_eval::open_session(spec, base_dir));
-    });
-}
-
-std::vector<std::string> signatures(const nlohmann::json& spec, const std::string& base_dir) {
-    return refusing([&] {
-        return nais::gpu::required_signatures(nais_eval::detail::read_layered_space_key(spec, base_dir));
-    });
-}
-
-nlohmann::json analyze(const nlohmann::json& network) {
-    return refusing([&] {
-        const nais::net::network n = nais_net::read_network(network);
-        return nais_net::report_json(n, nais::net::analyze(n));
     });
 }
 

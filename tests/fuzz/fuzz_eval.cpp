@@ -10,9 +10,10 @@
 #include "check.hpp"
 #include "json_mutator.hpp"
 
-#include <nais_eval/bundle_spec.hpp>
-#include <nais_eval/map_spec.hpp>
-#include <nais_eval/tiled_spec.hpp>
+#include <nais_eval/bundle_reader.hpp>
+#include <nais_eval/registry.hpp>
+#include <nais_eval/map_reader.hpp>
+#include <nais_eval/tiled_reader.hpp>
 
 #include <algorithm>
 

@@ -3,7 +3,7 @@
 #include "check.hpp"
 #include "json_mutator.hpp"
 
-#include <nais_sweep/sweep_spec.hpp>
+#include <nais_sweep/sweep_reader.hpp>
 
 NAIS_FUZZ_JSON_MUTATOR
 

@@ -3,7 +3,7 @@
 // grow a network from a bundle for a latency target. Prints tables (--json: the document);
 // --svg FILE writes the bundles' Pareto plot. A malformed spec or bad option exits with status 2
 // and a one-line message.
-#include <nais_eval/bundle_spec.hpp>
+#include <nais_eval/bundle_reader.hpp>
 
 #include <cli_io.hpp>
 

@@ -56,8 +56,11 @@ public:
     /// The derived ops (argmax of theta per block).
     virtual std::vector<int> derived_ops() const = 0;
     /// The discrete design the current variables stand for (EDD Sec. 5), evaluated exactly at a
-    /// clock (MHz); the FPGA devices add its exactly re-tuned parallel factors. See README.
+    /// clock (MHz); the FPGA devices add its exactly re-tuned parallel factors. See docs/cli.md.
     virtual nlohmann::json design(double clock_mhz) const = 0;
+    /// What nais-eval prints for the device beyond the loss, its terms and gradients (e.g. the
+    /// derived design); added to `out` after evaluate().
+    virtual void add_report(nlohmann::json& out) const = 0;
 };
 
 }  // namespace nais_eval

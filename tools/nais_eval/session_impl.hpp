@@ -133,10 +133,13 @@ class session_impl final : public session_arrays {
     static_assert(std::is_same_v<typename Loss::scalar_type, double>, "nais_eval::session: double losses only");
 
 public:
-    using reporter = std::function<nlohmann::json(const Loss&, double clock_mhz)>;
-    /// `keys`: the spec's names of the device's groups, where they differ from the tags' names.
-    explicit session_impl(std::unique_ptr<Loss> l, reporter report, const std::vector<std::string>& keys = {})
-        : l_(std::move(l)), report_(std::move(report)) {
+    using designer = std::function<nlohmann::json(const Loss&, double clock_mhz)>;
+    using reporter = std::function<void(const Loss&, nlohmann::json& out)>;
+    /// `design`: the derived design, exactly evaluated; `report`: nais-eval's extra outputs (may
+    /// be empty); `keys`: the spec's names of the device's groups, where they differ from the
+    /// tags' names.
+    session_impl(std::unique_ptr<Loss> l, designer design, reporter report, const std::vector<std::string>& keys = {})
+        : l_(std::move(l)), design_(std::move(design)), report_(std::move(report)) {
         Loss& x = *l_;
         const layout theta_layout{{std::size_t(x.num_blocks()), std::size_t(x.num_ops())}, 1, false, false};
         info_.push_back({"theta", theta_layout.shape, true});
@@ -185,7 +188,13 @@ public:
         return r;
     }
     std::vector<int> derived_ops() const override { return l_->derived_ops(); }
-    nlohmann::json design(double clock_mhz) const override { return report_(*l_, clock_mhz); }
+    nlohmann::json design(double clock_mhz) const override { return design_(*l_, clock_mhz); }
+    void add_report(nlohmann::json& out) const override {
+        if (report_)
+            report_(*l_, out);
+    }
+    /// The composed loss itself (for the device's reader).
+    Loss& loss() { return *l_; }
 
 private:
     double* parameter_ref(const std::string& name) const {
@@ -206,15 +215,9 @@ private:
     }
 
     std::unique_ptr<Loss> l_;  // nais::loss is neither copyable nor movable: its arrays stay put
+    designer design_;
     reporter report_;
 };
-
-/// A session over a composed loss built by a device's spec reader; `report(loss, clock_mhz)`
-/// derives and evaluates its discrete design.
-template <class Loss, class Report>
-std::unique_ptr<session> make_session(std::unique_ptr<Loss> l, Report report, const std::vector<std::string>& keys = {}) {
-    return std::make_unique<session_impl<Loss>>(std::move(l), std::move(report), keys);
-}
 
 }  // namespace detail
 

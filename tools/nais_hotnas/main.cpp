@@ -3,7 +3,7 @@
 // each layer's bottleneck, and the design) that meets the target at the least accuracy cost.
 // Prints the per-layer report (--json: the document); a progress bar on a terminal. A malformed
 // spec or bad option exits with status 2 and a one-line message.
-#include <nais_eval/tiled_spec.hpp>
+#include <nais_eval/tiled_reader.hpp>
 
 #include <cli_io.hpp>
 

@@ -4,7 +4,7 @@
 // prints each step's makespan, energy and schedule (--json: the document); --gantt FILE writes
 // the schedules as a Gantt chart. A malformed spec or bad option exits with status 2 and a
 // one-line message.
-#include <nais_eval/map_spec.hpp>
+#include <nais_eval/map_reader.hpp>
 
 #include <cli_io.hpp>
 

@@ -2,7 +2,7 @@
 // plus a "sweep" object), prints a summary table and writes the Pareto front (CSV), a sample of
 // all points (CSV) and an SVG plot of the front. A malformed spec or bad option exits with
 // status 2 and a one-line message.
-#include "sweep_spec.hpp"
+#include "sweep_reader.hpp"
 
 #include <cli_io.hpp>
 

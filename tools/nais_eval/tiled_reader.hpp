@@ -2,7 +2,7 @@
 // the network ("model" or "network"), "bits", "clock_mhz", "batch", "mode", "limits" and
 // "compression" (README: HotNAS), and nais-hotnas's job (its search keys and its report).
 #pragma once
-#include <nais_eval/eval_spec.hpp>
+#include <nais_eval/common_reader.hpp>
 
 #include <nais/tiled.hpp>
 

@@ -1,8 +1,8 @@
-// nais-eval's "device": "dataflow" (README: DANCE dataflow accelerators): one layer on an
-// architecture with a mapping (given, the dataflow's template, or the exact search), or a
+// The dataflow accelerators' reader (nais-eval's "dataflow"; docs/devices/dataflow.md): one layer
+// on an architecture with a mapping (given, the dataflow's template, or the exact search), or a
 // network layer by layer on a PE-array accelerator; optional Timeloop / MAESTRO export.
-#include "dataflow_spec.hpp"
-#include "network_spec.hpp"
+#include "common_reader.hpp"
+#include "registry.hpp"
 
 #include <nais/dataflow.hpp>
 
@@ -392,3 +392,12 @@ json evaluate_dataflow(const json& spec, const std::string& base_dir) {
 }
 
 }  // namespace nais_eval::detail
+
+namespace nais_eval {
+
+device_entry dataflow_device() {
+    return {"dataflow", "DANCE's PE-array dataflow accelerators with Timeloop's conventions: a layer or a network on a mapping",
+            &detail::evaluate_dataflow, {}};
+}
+
+}  // namespace nais_eval

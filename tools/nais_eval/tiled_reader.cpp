@@ -1,11 +1,13 @@
-// nais-eval, device "fpga-tiled": HotNAS's tiled FPGA template on a network (README: HotNAS).
+// The tiled FPGA template's reader (nais-eval's "fpga-tiled"; docs/devices/tiled.md): HotNAS's
+// template on a network, evaluated exactly at a design; and the keys nais-hotnas shares.
 //   {"device": "fpga-tiled", "model": "resnet18" | "network": {...} or "file.json",
 //    "design": {"Tm", "Tn", "Tr", "Tc", "Tk" (default: the largest kernel), "W_p", "I_p", "O_p"},
 //    "bits": 16 | {"weights", "activations"}, "clock_mhz": 200, "batch": 1,
 //    "mode": "hardware" | "hotnas" (the public model's figures, on its chained shapes),
 //    "limits": {"dsp", "bram", "port_bits", "check_bram"},
 //    "compression": {"layer": {"out_channels", "kept", "weight_bits"}}}
-#include "tiled_spec.hpp"
+#include "tiled_reader.hpp"
+#include "registry.hpp"
 
 #include <nais_net/network_json.hpp>
 
@@ -142,4 +144,10 @@ json evaluate_tiled(const json& spec, const std::string& base_dir) {
 }
 
 }  // namespace detail
+
+device_entry tiled_device() {
+    return {"fpga-tiled", "HotNAS's tiled FPGA template (Tm x Tn engine, Tr x Tc tiles, three ports): a network at a design",
+            &detail::evaluate_tiled, {}};
+}
+
 }  // namespace nais_eval

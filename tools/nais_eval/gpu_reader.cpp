@@ -1,7 +1,17 @@
-// nais-eval's GPU devices (see eval_spec.hpp).
-#include "eval_spec.hpp"
+// The GPU device's reader (EDD Sec. 4.2): latency tables per (block, op, precision), on MBConv
+// blocks or a space of layers. Keys beyond the common ones (composed_reader.hpp):
+// "latency_table" (a CSV or JSON path relative to the spec, or inline) and "normalize"; alpha is
+// required; no resource term. The report and the session's design: the derived network and
+// precision with its exact latency in the table's unit.
+#include "composed_reader.hpp"
 
-namespace nais_eval::detail {
+#include <nais/gpu.hpp>
+
+#include <filesystem>
+
+namespace nais_eval {
+
+namespace detail {
 
 /// Adds entries {block, kernel, expand, bits, latency_ms} (an array, or an object with
 /// "entries") to a table builder; `key` names the value in messages.
@@ -108,22 +118,6 @@ static nais::gpu::latency_table read_latency_table(const json& spec, const nais:
     }
 }
 
-template <class S>
-static std::unique_ptr<nais::gpu::loss<S>> build_gpu(const json& spec, const S& space,
-                                                     const nais::gpu::latency_table& table, reading mode) {
-    auto l = std::make_unique<nais::gpu::loss<S>>(space, table);
-    const std::size_t n = std::size_t(space.num_blocks()), m = std::size_t(space.num_ops()), q = std::size_t(space.num_bits());
-    read_variable(spec, "theta", mode, {n, m}, put_2d(l->theta()));
-    read_variable(spec, "phi", mode, {q}, put_row(l->phi()));
-    if (const json* g = gumbel_of(spec, "an object {theta, phi}")) {
-        read_tensor(require_key(*g, "theta", "gumbel.theta"), "gumbel.theta", {n, m}, put_2d(l->theta_noise()));
-        read_tensor(require_key(*g, "phi", "gumbel.phi"), "gumbel.phi", {q}, put_row(l->phi_noise()));
-    }
-    read_sampling(spec, l->params(), mode);
-    l->params().alpha = number(require_key(spec, "alpha", "alpha"), "alpha");
-    return l;
-}
-
 /// The derived network and precision, and its exact latency in the table's unit.
 template <class S>
 static json gpu_design(const nais::gpu::loss<S>& l, const S& space, const nais::gpu::latency_table& table) {
@@ -132,42 +126,21 @@ static json gpu_design(const nais::gpu::loss<S>& l, const S& space, const nais::
 }
 
 template <class S>
-static std::unique_ptr<session> gpu_session(const json& spec, const S& space, const std::string& base_dir) {
-    auto table = read_latency_table(spec, space, base_dir);
-    auto l = build_gpu(spec, space, table, reading::session);
-    return make_session(std::move(l), [space, table](const nais::gpu::loss<S>& loss, double) {
-        return gpu_design(loss, space, table);
-    });
-}
-
-template <class S>
-static json evaluate_gpu_any(const json& spec, const S& space, const std::string& base_dir) {
+static std::unique_ptr<session> open_gpu(const json& spec, const S& space, const std::string& base_dir, reading mode) {
+    using loss_t = nais::gpu::loss<S>;
     const auto table = read_latency_table(spec, space, base_dir);
-    auto l = build_gpu(spec, space, table, reading::evaluation);
-    evaluate_or_throw(*l);
-    json out;
-    out["loss"] = l->value();
-    out["perf_loss"] = l->perf_loss();
-    out["perf_blocks"] = to_json_1d(l->perf_blocks());
-    out["grad"] = {{"theta", to_json_2d(l->grad_theta())},
-                   {"phi", to_json_1d(l->grad_phi().transpose())},
-                   {"acc_loss", l->grad_acc_loss()}};
-    out["design"] = gpu_design(*l, space, table);
-    return out;
+    const auto design = [space, table](const loss_t& l, double) { return gpu_design(l, space, table); };
+    composed_parts<loss_t> parts{design, [design](const loss_t& l, json& out) { out["design"] = design(l, 0); }};
+    parts.device_keys = {"latency_table", "normalize"};
+    parts.required.resources = false;
+    return composed_session(spec, mode, std::make_unique<loss_t>(space, table), std::move(parts));
 }
 
-std::unique_ptr<session> session_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {
-    return gpu_session(spec, space, base_dir);
-}
-std::unique_ptr<session> session_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir) {
-    return gpu_session(spec, space, base_dir);
+}  // namespace detail
+
+device_entry gpu_device() {
+    return composed_device("gpu", "EDD's GPU: measured latency tables per (block, op, precision), a network-wide precision",
+                           &detail::open_gpu<nais::runtime_space>, &detail::open_gpu<nais::layered_space>);
 }
 
-json evaluate_gpu(const json& spec, const nais::runtime_space& space, const std::string& base_dir) {
-    return evaluate_gpu_any(spec, space, base_dir);
-}
-json evaluate_gpu(const json& spec, const nais::layered_space& space, const std::string& base_dir) {
-    return evaluate_gpu_any(spec, space, base_dir);
-}
-
-}  // namespace nais_eval::detail
+}  // namespace nais_eval

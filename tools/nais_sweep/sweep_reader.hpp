@@ -2,7 +2,8 @@
 // keys theta, phi, pf, tau, ... are ignored) plus a "sweep" object. Kept out of the core headers
 // (it needs nlohmann-json); tests include it to check the tool in-process.
 #pragma once
-#include <nais_eval/eval_spec.hpp>
+#include <nais_eval/common_reader.hpp>
+#include <nais_eval/space_reader.hpp>
 
 #include <nais/nais.hpp>
 

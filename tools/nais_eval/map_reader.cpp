@@ -14,7 +14,7 @@
 //   "steps": [1, 2, 3, 4]   "remap_passes": 2   "energy_per_byte_pj": 160
 //   "switch": false          (map again with the first mapping's resident weights pinned)
 //   "exact": false | true | {"node_limit": N}
-#include "map_spec.hpp"
+#include "map_reader.hpp"
 
 #include <cstdio>
 #include <iomanip>

@@ -3,7 +3,7 @@
 // rank "bundles" on probe networks (with the Pareto set), "grow" a network from a bundle for a
 // latency target.
 #pragma once
-#include <nais_eval/eval_spec.hpp>
+#include <nais_eval/common_reader.hpp>
 
 #include <nais/bundle.hpp>
 

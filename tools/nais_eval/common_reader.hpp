@@ -1,6 +1,6 @@
-// The spec keys every nais-eval reader shares that need only a network: files relative to the
-// spec, "model" / "network", and the refusal of unknown keys. Light enough for the readers that do
-// not build a composed loss (eval_dataflow.cpp) to include without all of nais.
+// What every reader of nais's tools shares: the JSON helpers (json_io.hpp) in nais_eval::detail,
+// files relative to the spec, "model" / "network", and the refusal of unknown keys. Needs only
+// the network module: the readers that build no composed loss include it without all of nais.
 #pragma once
 #include <nais/network.hpp>
 
@@ -19,7 +19,16 @@ using nais_json::spec_error;
 
 namespace detail {
 
+using nais_json::detail::array_of;
 using nais_json::detail::fail;
+using nais_json::detail::flag;
+using nais_json::detail::int_in;
+using nais_json::detail::int_list;
+using nais_json::detail::integer_at_least;
+using nais_json::detail::number;
+using nais_json::detail::positive_field;
+using nais_json::detail::require_key;
+using nais_json::detail::type_name;
 
 /// A file a spec names: relative paths are relative to the spec's directory (`base_dir`; empty:
 /// the working directory).

@@ -2,7 +2,7 @@
 // platform of H2H accelerators, H2H's mapper steps (with the modality switch) and the exact
 // optimum; tables, JSON and the Gantt chart.
 #pragma once
-#include <nais_eval/eval_spec.hpp>
+#include <nais_eval/common_reader.hpp>
 
 #include <nais/h2h.hpp>
 

@@ -11,7 +11,7 @@
 // "interaction" > 0 makes it non-additive (tiled::interacting_standin: neighbouring compressed
 // units compound), which the knapsack cannot take: the search is then "gradient"
 // (tiled::hot_start_gradient), the default for it; "steps", "attempts" and "seed" belong to it.
-#include "tiled_spec.hpp"
+#include "tiled_reader.hpp"
 
 #include <chrono>
 #include <iomanip>

@@ -12,7 +12,7 @@
 //   "grow":    {"bundle": "dw3x3+pw1x1", "target_ms", "repeats": [...], "widths": [...], "pools",
 //               "input": [c, h, w], "head_channels"}
 // The accuracy cost is nais's documented stand-in (bundle::capacity_standin).
-#include "bundle_spec.hpp"
+#include "bundle_reader.hpp"
 
 #include <cstdio>
 #include <iomanip>
