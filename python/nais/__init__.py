@@ -11,10 +11,19 @@
 
 The C++ extension (nais._nais) links no libtorch, so one build serves any torch.
 """
-from ._nais import Session, SpecError, analyze, signatures
+from ._nais import Session, SpecError, analyze, devices, signatures
 from ._nais import evaluate as _evaluate
+from ._nais import registry as _registry
 
-__all__ = ["evaluate", "analyze", "signatures", "from_fx", "Session", "SpecError"]
+__all__ = ["evaluate", "analyze", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
+
+
+def register_devices(plugin):
+    """Adds the devices of a plug-in extension module to nais's registry: the module's
+    register(capsule) receives the registry (tests/plugin/custom_device_plugin.cpp is one, built
+    from examples/custom_device_reader.hpp). Then nais.evaluate, nais.Session and
+    nais.torch.HardwareLoss accept their names as "device"; nais.devices() lists them."""
+    plugin.register(_registry())
 
 
 def from_fx(module, example_input, name=None):

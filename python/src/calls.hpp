@@ -20,6 +20,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The name of the capsule nais._nais.registry() returns: a pointer to nais_eval::devices(), which
+/// a plug-in extension module adds its devices to (tests/plugin/custom_device_plugin.cpp).
+inline constexpr const char* registry_capsule_name = "nais_eval.device_registry";
+
 /// JSON nesting limit of every nais reader (nais_json::max_depth; checked in calls.cpp).
 inline constexpr int max_depth = 64;
 

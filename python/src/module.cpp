@@ -4,6 +4,8 @@
 // bridge nais.torch.
 #include "calls.hpp"
 
+#include <nais_eval/registry.hpp>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -213,6 +215,18 @@ PYBIND11_MODULE(_nais, m) {
         },
         py::arg("spec"), py::arg("base_dir") = py::none(),
         "nais-eval in-process: the spec as a dict, the output document as a dict");
+    m.def(
+        "registry", [] { return py::capsule(&nais_eval::devices(), nais_python::registry_capsule_name); },
+        "the device registry, for a plug-in module's register(capsule) (nais.register_devices)");
+    m.def(
+        "devices",
+        [] {
+            py::list out;
+            for (const auto& e : nais_eval::devices().entries())
+                out.append(py::make_tuple(e.name, e.summary, bool(e.open)));
+            return out;
+        },
+        "[(name, summary, has_loss)]: the registered devices");
     m.def(
         "analyze", [](py::handle network) { return to_python(nais_python::analyze(spec_of(network))); },
         py::arg("network"), "nais-net --json in-process: a network description (dict) analysed layer by layer");
