@@ -5,9 +5,12 @@
 //   <nais/gpu.hpp>     GPU latency-table model (Sec. 4.2)
 //   <nais/loom.hpp>    Loom-style bit-serial ASIC model (Sec. 4.3)
 //   <nais/search.hpp>  co-search driver (Sec. 5) for any device model
-//   <nais/sweep.hpp>   exact design-space sweeps and Pareto fronts (FPGA)
+//   <nais/sweep.hpp>   exact sweeps of the FPGA models' discrete designs (EDD Eq. 11-13), Pareto
+//                      fronts; FPGA only (the other devices search designs in their own folders)
 //   <nais/tiled.hpp>   HotNAS tiled FPGA template: iDesign, iDetect, iSpace/iSearch hot starts
 //   <nais/bundle.hpp>  bundle (IP-reuse) FPGA accelerator: SkyNet IPs, bundles, growth, co-search
+//   <nais/h2h.hpp>     H2H: multi-task workloads on heterogeneous platforms, mapper, co-design
+//   <nais/dataflow.hpp> DANCE: PE-array dataflow accelerators (Timeloop's conventions), co-search
 //   <nais/network.hpp> layers of real networks, shapes, MACs, parameters, the model zoo
 #pragma once
 #ifndef NAIS_INCLUDED_FROM_UMBRELLA
@@ -22,4 +25,6 @@
 #include <nais/bundle.hpp>
 #include <nais/search.hpp>
 #include <nais/sweep.hpp>
+#include <nais/h2h.hpp>
+#include <nais/dataflow.hpp>
 #include <nais/network.hpp>

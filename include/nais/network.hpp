@@ -12,4 +12,5 @@
 #include <nais/network/analysis.hpp>
 #include <nais/network/candidates.hpp>
 #include <nais/network/layered_space.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/network/zoo.hpp>

@@ -2,7 +2,7 @@
 #pragma once
 #include "session.hpp"
 
-#include <nais/nais.hpp>
+#include <nais/core.hpp>
 
 #include <functional>
 #include <memory>

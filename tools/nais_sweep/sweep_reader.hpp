@@ -5,7 +5,9 @@
 #include <nais_eval/common_reader.hpp>
 #include <nais_eval/space_reader.hpp>
 
-#include <nais/nais.hpp>
+#include <nais/fpga.hpp>
+#include <nais/network.hpp>
+#include <nais/sweep.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,6 @@
 #pragma once
 #include <nais/detail/prologue.hpp>
 
-#include <nais/network/analysis.hpp>
-#include <nais/network/candidates.hpp>
 #include <nais/space/mbconv.hpp>
 #include <nais/space/runtime_space.hpp>
 
@@ -23,17 +21,14 @@ concept mbconv_space = requires(const S& s, int i) {
     { s.op_at(i) } -> std::convertible_to<mbconv>;
 };
 
-/// A space whose ops are analysed layer lists (layered_space): candidate_report(i, m).
-template <class S>
-concept layer_list_space = requires(const S& s, int i) {
-    { s.candidate_report(i, i) } -> std::convertible_to<const net::network_report&>;
-};
-
-/// A search space: N blocks x M candidate ops x Q bit-widths, with the work of every (block,
-/// op), and the layers of every op (MBConv descriptions or layer lists). Sizes are compile-time
-/// constants (static_space) or Eigen::Dynamic (runtime_space, layered_space). A space may mark
-/// cells unavailable (available(i, m), when blocks have different numbers of candidates) and
-/// cells without hardware (runs_on_hardware(i, m), the skip op).
+/// A search space: N blocks x M candidate ops x Q bit-widths, with the work of every (block, op)
+/// (EDD Eq. 12). Sizes are compile-time constants (static_space) or Eigen::Dynamic
+/// (runtime_space, layered_space, a user's space). A space may mark cells unavailable
+/// (available(i, m), when blocks have different numbers of candidates) and cells without hardware
+/// (runs_on_hardware(i, m), the skip op). The core needs nothing more; device models that map an
+/// op's layers (Loom by layer kind, GPU signatures, the tiled, bundle, H2H and dataflow models)
+/// also need the space to describe them (nais::layer_described_space, <nais/network.hpp>):
+/// MBConv descriptions (block_at(i), op_at(m)) or analysed layer lists (candidate_report(i, m)).
 template <class S>
 concept search_space = requires(const S& s, int i) {
     { S::blocks_at_compile_time } -> std::convertible_to<int>;
@@ -44,7 +39,7 @@ concept search_space = requires(const S& s, int i) {
     { s.num_bits() } -> std::convertible_to<int>;
     { s.bit_width(i) } -> std::convertible_to<int>;
     { s.work(i, i) } -> std::convertible_to<std::int64_t>;
-} && (mbconv_space<S> || layer_list_space<S>);
+};
 
 /// A space some of whose cells are not candidates.
 template <class S>
@@ -68,38 +63,6 @@ bool op_runs_on_hardware(const S& s, int i, int m) {
         return s.runs_on_hardware(i, m);
     else
         return true;
-}
-
-/// The layers of EDD's MBConv(k, e) in block b, at the block's input (net::mbconv_layers).
-inline net::network mbconv_network(const block& b, const mbconv& o) {
-    return net::network{"op", {b.cin, b.h, b.w}, net::mbconv_layers("op", b.cin, b.cout, b.stride, o.kernel, o.expand)};
-}
-
-/// The analysed layers of EDD's MBConv(k, e) in block b.
-inline net::network_report mbconv_report(const block& b, const mbconv& o) { return net::analyze(mbconv_network(b, o)); }
-
-/// The analysed layers of op m in block i: the space's own (layer_list_space) or those of EDD's
-/// MBConv (mbconv_report).
-template <search_space S>
-net::network_report candidate_report(const S& s, int i, int m) {
-    if constexpr (layer_list_space<S>)
-        return s.candidate_report(i, m);
-    else
-        return mbconv_report(s.block_at(i), s.op_at(m));
-}
-
-/// Op m of block i as a network at the block's input (for device models that map layers, not
-/// work): a layered space's candidate layers, or EDD's MBConv.
-template <search_space S>
-net::network candidate_network(const S& s, int i, int m) {
-    if constexpr (layer_list_space<S>) {
-        static_assert(requires { s.candidate_layers(i, m); s.row_input(i); s.candidate_name(i, m); },
-                      "nais::candidate_network: a layer-list space must offer candidate_layers(i, m), row_input(i) "
-                      "and candidate_name(i, m) (as nais::layered_space does)");
-        return net::network{s.candidate_name(i, m), s.row_input(i), s.candidate_layers(i, m)};
-    } else {
-        return mbconv_network(s.block_at(i), s.op_at(m));
-    }
 }
 
 /// 1 where op m of block i runs on hardware, 0 for a skip op or an unavailable cell (N x M).

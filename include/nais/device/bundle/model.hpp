@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/device/bundle/bundles.hpp>
 #include <nais/device/bundle/design_search.hpp>
 #include <nais/device/bundle/ip_model.hpp>

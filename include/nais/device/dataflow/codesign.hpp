@@ -3,6 +3,7 @@
 
 #include <nais/detail/argmax.hpp>
 #include <nais/detail/error.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/device/dataflow/search.hpp>
 #include <nais/device/dataflow/templates.hpp>
 #include <nais/expr/node.hpp>

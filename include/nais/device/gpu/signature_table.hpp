@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/device/gpu/latency_table.hpp>
 #include <nais/network/analysis.hpp>
 #include <nais/space/search_space.hpp>

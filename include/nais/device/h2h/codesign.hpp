@@ -3,6 +3,7 @@
 
 #include <nais/detail/argmax.hpp>
 #include <nais/detail/error.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/detail/math.hpp>
 #include <nais/device/h2h/accelerator.hpp>
 #include <nais/device/h2h/from_network.hpp>

@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/detail/math.hpp>
 #include <nais/expr/node.hpp>
 #include <nais/network/analysis.hpp>

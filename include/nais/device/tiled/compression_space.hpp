@@ -2,6 +2,7 @@
 #include <nais/detail/prologue.hpp>
 
 #include <nais/detail/error.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/device/tiled/template_model.hpp>
 #include <nais/device/tiled/workloads.hpp>
 #include <nais/network/analysis.hpp>

@@ -3,6 +3,7 @@
 
 #include <nais/detail/argmax.hpp>
 #include <nais/detail/error.hpp>
+#include <nais/network/space_layers.hpp>
 #include <nais/device/tiled/design_search.hpp>
 #include <nais/device/tiled/relaxed.hpp>
 #include <nais/device/tiled/template_model.hpp>
