@@ -44,6 +44,7 @@ struct model {
     using cost_type = Eigen::Array<T, N, M>;
     using variables = nais::variables<nais::sampled<bits_tag, Eigen::Array<T, M, Q>, nais::sharing::per_op_type>,
                                       nais::continuous<lanes_tag, Eigen::Array<T, 1, 1>>>;
+    using hooks = nais::hooks<nais::hook::search_bounds, nais::hook::initial_value, nais::hook::finish>;
     struct parameters {};
 
     explicit model(const Space& space) : work(nais::work_array<T>(space)), bits(space.num_bits()), blocks(space.num_blocks(), 1) {

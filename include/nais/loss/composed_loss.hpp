@@ -222,6 +222,10 @@ constexpr bool check_device_model() {
                   "nais::loss<Model>: not a device model: space_type must be a nais::search_space, scalar_type a "
                   "floating-point type, variables a nais::variables<sampled<...> or continuous<...>...>, parameters "
                   "default-constructible");
+    static_assert(hooks_well_formed<Model>(),
+                  "nais::loss<Model>: Model::hooks must be nais::hooks<...> of the hooks in namespace nais::hook "
+                  "(validate_parameters, validate, derive, interface, search_bounds, initial_value, check_search, "
+                  "prepare_search, finish)");
     static_assert(requires(Model& m, bindings<loss_storage<Model>>& b) { m.program(b); },
                   "nais::loss<Model>: the device model must provide template <class B> auto program(B& bindings) "
                   "returning nais::device_terms(statements(...), perf[, res])");
@@ -230,11 +234,17 @@ constexpr bool check_device_model() {
 
 template <class Model, class Loss>
 struct interface_base {
+    static_assert(!requires { typename Model::template interface<Loss>; },
+                  "nais::loss<Model>: Model defines template <class Loss> class interface but does not list "
+                  "nais::hook::interface in its hooks (using hooks = nais::hooks<..., nais::hook::interface>;)");
     struct type {};
 };
 template <class Model, class Loss>
-    requires requires { typename Model::template interface<Loss>; }
+    requires(lists_hook<Model, hook::interface>())
 struct interface_base<Model, Loss> {
+    static_assert(requires { typename Model::template interface<Loss>; },
+                  "nais::loss<Model>: Model lists nais::hook::interface but has no template <class Loss> class "
+                  "interface (a CRTP base of named accessors)");
     using type = typename Model::template interface<Loss>;
 };
 
@@ -373,8 +383,10 @@ public:
 
     /// The discrete design of the current variables (the device model's derivation).
     auto derive() const
-        requires requires(const Model& m, const loss& l) { m.derive(l); }
+        requires(lists_hook<Model, hook::derive>())
     {
+        static_assert(requires(const Model& m, const loss& l) { m.derive(l); },
+                      "nais::loss<Model>::derive: Model lists nais::hook::derive but has no derive(const Loss&) const");
         return s_.model.derive(*this);
     }
 
@@ -449,12 +461,29 @@ private:
                     "params.res_ub (resource budget) must be set, finite and >= 0, got ", p.res_ub);
         }
         require(std::isfinite(p.acc_loss), "params.acc_loss must be finite, got ", p.acc_loss);
-        if constexpr (requires(const Model& m) { m.validate_parameters(p); })
+        constexpr bool has_validate_parameters = requires(const Model& m) { m.validate_parameters(p); };
+        constexpr bool has_validate = requires(const Model& m) { m.validate(*this); };
+        constexpr bool has_derive = requires(const Model& m) { m.derive(*this); };
+        if constexpr (lists_hook<Model, hook::validate_parameters>()) {
+            static_assert(has_validate_parameters, "nais::loss<Model>: Model lists nais::hook::validate_parameters but "
+                                                   "has no validate_parameters(const parameters&) const");
             s_.model.validate_parameters(p);
+        } else {
+            static_assert(!has_validate_parameters, "nais::loss<Model>: Model defines validate_parameters(...) but does "
+                                                    "not list nais::hook::validate_parameters in its hooks");
+        }
+        static_assert(lists_hook<Model, hook::derive>() || !has_derive,
+                      "nais::loss<Model>: Model defines derive(const Loss&) but does not list nais::hook::derive in its hooks");
         s_.theta.validate("theta");
         validate_groups(std::make_index_sequence<variables::size>{});
-        if constexpr (requires(const Model& m) { m.validate(*this); })
+        if constexpr (lists_hook<Model, hook::validate>()) {
+            static_assert(has_validate, "nais::loss<Model>: Model lists nais::hook::validate but has no "
+                                        "template <class Loss> void validate(const Loss&) const");
             s_.model.validate(*this);
+        } else {
+            static_assert(!has_validate,
+                          "nais::loss<Model>: Model defines validate(const Loss&) but does not list nais::hook::validate in its hooks");
+        }
     }
     template <std::size_t... I>
     void validate_groups(std::index_sequence<I...>) const {

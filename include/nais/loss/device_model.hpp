@@ -24,9 +24,9 @@
 //   template <class B> auto program(B& bindings);        its part of the EDD graph: per-op
 //       performance and resource terms, their expectations over the sampled probabilities, and
 //       their reduction to Perf (and RES), as nais::device_terms(...)
-// and optionally validate(loss), derive(loss), an `interface<Loss>` CRTP base of named
-// accessors, and the search hooks of search::co_search (search_bounds, initial_value,
-// check_search, prepare_search, finish). nais::loss<Model> builds the rest.
+// and optionally the hooks below, each listed in `using hooks = nais::hooks<nais::hook::...>;`
+// (validate_parameters, validate, derive, interface, and co_search's search_bounds,
+// initial_value, check_search, prepare_search, finish). nais::loss<Model> builds the rest.
 namespace nais {
 
 /// What a variable group is for; decides its learning rate in search::co_search.
@@ -117,6 +117,68 @@ struct is_variables : std::false_type {};
 template <class... G>
 struct is_variables<variables<G...>> : std::bool_constant<(variable_group<G> && ...)> {};
 }  // namespace detail
+
+/// The optional hooks of a device model. A model opts into each hook it defines by listing it,
+///   using hooks = nais::hooks<nais::hook::derive, nais::hook::finish>;
+/// nais then calls it, and a listed hook whose member is missing, misspelt or of another
+/// signature is a compile error naming the hook; a hook member defined but not listed is one too.
+namespace hook {
+/// void validate_parameters(const parameters&) const: refuse bad parameter values
+struct validate_parameters {};
+/// template <class Loss> void validate(const Loss&) const: refuse bad variable values
+struct validate {};
+/// template <class Loss> design derive(const Loss&) const: the discrete design (loss.derive())
+struct derive {};
+/// template <class Loss> class interface: a CRTP base of named accessors on nais::loss<Model>
+struct interface {};
+/// interval search_bounds(Tag, const Params&) const: a continuous group's bounds in a search
+struct search_bounds {};
+/// T initial_value(Tag, const Params&, interval) const: a continuous group's EDD Sec. 5 start
+struct initial_value {};
+/// template <class Loss, class Search> void check_search(const Loss&, const Search&) const
+struct check_search {};
+/// template <class Loss, class Search> void prepare_search(Loss&, const Search&) const
+struct prepare_search {};
+/// template <class Loss, class Search> outcome finish(const Loss&, const Search&, args...) const
+struct finish {};
+}  // namespace hook
+
+/// The hooks a device model lists (`using hooks = nais::hooks<...>;`).
+template <class... Hooks>
+struct hooks {
+    template <class H>
+    static constexpr bool has = (std::is_same_v<H, Hooks> || ...);
+};
+
+namespace detail {
+template <class H>
+inline constexpr bool is_hook = std::is_same_v<H, hook::validate_parameters> || std::is_same_v<H, hook::validate> ||
+                                std::is_same_v<H, hook::derive> || std::is_same_v<H, hook::interface> ||
+                                std::is_same_v<H, hook::search_bounds> || std::is_same_v<H, hook::initial_value> ||
+                                std::is_same_v<H, hook::check_search> || std::is_same_v<H, hook::prepare_search> ||
+                                std::is_same_v<H, hook::finish>;
+template <class L>
+struct is_hook_list : std::false_type {};
+template <class... H>
+struct is_hook_list<hooks<H...>> : std::bool_constant<(is_hook<H> && ...)> {};
+
+template <class Model>
+constexpr bool hooks_well_formed() {
+    if constexpr (requires { typename Model::hooks; })
+        return is_hook_list<typename Model::hooks>::value;
+    else
+        return true;
+}
+}  // namespace detail
+
+/// Whether device model Model lists hook H.
+template <class Model, class H>
+constexpr bool lists_hook() {
+    if constexpr (requires { typename Model::hooks; })
+        return Model::hooks::template has<H>;
+    else
+        return false;
+}
 
 /// The static part of the device-model contract (the rest is checked where it is used, with
 /// static_asserts naming what is missing: see nais::loss).

@@ -159,6 +159,7 @@ public:
     using scalar_type = typename Loss::scalar_type;
     using T = scalar_type;
     using model_type = typename Loss::model_type;
+    using params_type = std::remove_cvref_t<decltype(std::declval<const Loss&>().params())>;
     using options_type = search_options<T, Optimizer>;
     using context_type = step_context<Loss>;
     static_assert(optimizer<Optimizer, typename Loss::theta_type>,
@@ -210,8 +211,20 @@ public:
             nais::detail::require(known, "co_search: options.bounds names '", b.group,
                                   "', which is not a continuous variable group of the device model");
         }
-        if constexpr (requires(const model_type& m) { m.check_search(loss_, *this); })
+        constexpr bool has_check = requires(const model_type& m) { m.check_search(loss_, *this); };
+        constexpr bool has_prepare = requires(const model_type& m) { m.prepare_search(loss_, *this); };
+        static_assert(lists_hook<model_type, hook::prepare_search>() == has_prepare,
+                      "nais::search::co_search: the device model lists nais::hook::prepare_search without a "
+                      "prepare_search(Loss&, const Search&) const, or defines one without listing the hook");
+        if constexpr (lists_hook<model_type, hook::check_search>()) {
+            static_assert(has_check, "nais::search::co_search: the device model lists nais::hook::check_search but has "
+                                     "no check_search(const Loss&, const Search&) const");
             loss_.model().check_search(loss_, *this);
+        } else {
+            static_assert(!has_check, "nais::search::co_search: the device model defines check_search(...) but does not "
+                                      "list nais::hook::check_search in its hooks");
+        }
+        check_group_hooks();
         initialize();
     }
 
@@ -243,7 +256,7 @@ public:
         });
         p.tau = options_.temperature(0);
         p.hard = options_.hard;
-        if constexpr (requires(const model_type& m) { m.prepare_search(loss_, *this); })
+        if constexpr (lists_hook<model_type, hook::prepare_search>())
             loss_.model().prepare_search(loss_, *this);
         if (options_.normalize_performance) {
             p.alpha = 1;
@@ -326,6 +339,8 @@ public:
     /// finish(clock_mhz) for the FPGA models, finish() for the GPU and Loom models.
     template <class... Args>
     auto finish(Args&&... args) const {
+        static_assert(lists_hook<model_type, hook::finish>(),
+                      "nais::search::co_search::finish: the device model does not list nais::hook::finish in its hooks");
         static_assert(requires(const model_type& m, const Loss& l, const co_search& s) {
             m.finish(l, s, std::forward<Args>(args)...);
         }, "nais::search::co_search::finish: the device model has no finish(loss, search, args...) for these arguments");
@@ -384,8 +399,37 @@ private:
     }
 
     template <class G>
+    static constexpr bool has_search_bounds = requires(const model_type& m, const params_type& p) {
+        m.search_bounds(typename G::tag{}, p);
+    };
+    template <class G>
+    static constexpr bool has_initial_value = requires(const model_type& m, const params_type& p, interval b) {
+        m.initial_value(typename G::tag{}, p, b);
+    };
+    /// search_bounds and initial_value are per continuous group (Tag): a listed hook must match at
+    /// least one group (a misspelt or mistyped one matches none), an unlisted one none.
+    void check_group_hooks() {
+        bool bounds = false, initial = false;
+        for_each_group([&](auto g, auto&, auto&) {
+            using G = decltype(g);
+            if constexpr (!G::is_sampled) {
+                bounds = bounds || has_search_bounds<G>;
+                initial = initial || has_initial_value<G>;
+            }
+        });
+        if constexpr (lists_hook<model_type, hook::search_bounds>())
+            nais::detail::require(bounds, "co_search: the device model lists nais::hook::search_bounds but no continuous "
+                                          "group has search_bounds(Tag, const Params&) const");
+        if constexpr (lists_hook<model_type, hook::initial_value>())
+            nais::detail::require(initial, "co_search: the device model lists nais::hook::initial_value but no continuous "
+                                           "group has initial_value(Tag, const Params&, interval) const");
+    }
+    template <class G>
     interval default_bounds(G g) const {
-        if constexpr (requires(const model_type& m) { m.search_bounds(typename G::tag{}, loss_.params()); })
+        static_assert(lists_hook<model_type, hook::search_bounds>() || !has_search_bounds<G>,
+                      "nais::search::co_search: the device model defines search_bounds(Tag, params) but does not list "
+                      "nais::hook::search_bounds in its hooks");
+        if constexpr (has_search_bounds<G>)
             return loss_.model().search_bounds(typename G::tag{}, loss_.params());
         else {
             (void)g;
@@ -394,7 +438,10 @@ private:
     }
     template <class G>
     T initial_value(G, interval b) const {
-        if constexpr (requires(const model_type& m) { m.initial_value(typename G::tag{}, loss_.params(), b); })
+        static_assert(lists_hook<model_type, hook::initial_value>() || !has_initial_value<G>,
+                      "nais::search::co_search: the device model defines initial_value(Tag, params, interval) but does "
+                      "not list nais::hook::initial_value in its hooks");
+        if constexpr (has_initial_value<G>)
             return loss_.model().initial_value(typename G::tag{}, loss_.params(), b);
         else
             return static_cast<T>(std::clamp(0.0, b.min, b.max));

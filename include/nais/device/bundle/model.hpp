@@ -198,6 +198,10 @@ public:
     using design_type = Eigen::Array<T, 1, design_variables>;
     using variables = nais::variables<continuous<log2_design_tag, design_type>>;
 
+    // the optional hooks it defines (nais::hook)
+    using hooks = nais::hooks<nais::hook::validate_parameters, nais::hook::validate, nais::hook::interface,
+                              nais::hook::search_bounds, nais::hook::check_search, nais::hook::prepare_search,
+                              nais::hook::finish>;
     struct parameters {
         relaxation relax{};  ///< temperatures of max/min and ceil
     };

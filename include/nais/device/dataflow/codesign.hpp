@@ -332,6 +332,8 @@ public:
                                       sampled<pe_y_tag, choice_type, sharing::network_wide, variable_role::implementation>,
                                       sampled<rf_tag, choice_type, sharing::network_wide, variable_role::implementation>,
                                       sampled<dataflow_tag, choice_type, sharing::network_wide, variable_role::implementation>>;
+    // the optional hooks it defines (nais::hook)
+    using hooks = nais::hooks<nais::hook::check_search, nais::hook::interface, nais::hook::finish>;
     struct parameters {};
 
     codesign_model(const S& space, codesign_options o = {}) : space_(space), o_(std::move(o)), t_(make_cost_tables(space, o_)) {}

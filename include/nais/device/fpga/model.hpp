@@ -69,6 +69,10 @@ public:
     using calibration_type = Eigen::Array<T, Q, 1>;
     using variables = nais::variables<sampled<phi_tag, phi_type, sharing_rule>, continuous<pf_tag, pf_type>>;
 
+    // the optional hooks it defines (nais::hook)
+    using hooks = nais::hooks<nais::hook::validate_parameters, nais::hook::validate, nais::hook::derive,
+                              nais::hook::interface, nais::hook::search_bounds, nais::hook::initial_value,
+                              nais::hook::check_search, nais::hook::prepare_search, nais::hook::finish>;
     struct parameters {
         /// mu of the throughput LSE, mu * log sum_i exp(Perf_i / mu) in cycles (EDD's Eq. 7 is
         /// mu = 1); pipelined only. search::co_search sets it relative to the latency scale.

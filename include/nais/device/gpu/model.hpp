@@ -43,6 +43,8 @@ public:
     using blocks_type = Eigen::Array<T, N, 1>;
     using table_type = Eigen::Array<T, nais::detail::product_dim(N, M), Q>;
     using variables = nais::variables<sampled<phi_tag, phi_type, sharing::network_wide>>;
+    // the optional hooks it defines (nais::hook)
+    using hooks = nais::hooks<nais::hook::derive, nais::hook::interface, nais::hook::finish>;
     struct parameters {};
 
     /// The table is taken in the units it comes in (normalise it first, e.g.

@@ -404,6 +404,9 @@ public:
     using scale_type = Eigen::Array<T, 1, Eigen::Dynamic>;
     using variables = nais::variables<sampled<assignment_tag, assignment_type, per_block>, continuous<log2_scale_tag, scale_type>>;
 
+    // the optional hooks it defines (nais::hook)
+    using hooks = nais::hooks<nais::hook::validate_parameters, nais::hook::validate, nais::hook::interface,
+                              nais::hook::search_bounds, nais::hook::check_search, nais::hook::finish>;
     struct parameters {
         T tau_ms = T(0.05);        ///< smoothness of the longest path and the loads (ms)
         T energy_weight = 0;       ///< Perf += energy_weight x energy (J)

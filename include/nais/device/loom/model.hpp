@@ -59,6 +59,9 @@ public:
     using table_type = bilinear_cost_table<T, N, M>;
     using variables = nais::variables<sampled<weights_tag, phi_type, Sharing>, sampled<activations_tag, phi_type, Sharing>>;
 
+    // the optional hooks it defines (nais::hook)
+    using hooks = nais::hooks<nais::hook::validate_parameters, nais::hook::derive, nais::hook::interface,
+                              nais::hook::finish>;
     struct parameters {
         /// Perf from (latency, energy) (EDD Sec. 3.2.4): by default the energy-delay product
         /// alpha_L L * alpha_E E; objective_mix<T, 2>::only(latency_objective, alpha) for latency
