@@ -21,6 +21,7 @@ struct eigen_assertion : std::logic_error {
 
 #define NAIS_CUSTOM_DEVICE_NO_MAIN
 #include "../examples/custom_device.cpp"
+#include "newer_losses.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -139,5 +140,30 @@ TEST_CASE("control: the allocation counter does see allocations") {
     sink = new std::vector<int>(100);
     delete sink;
     CHECK(allocations.load() > before);
+}
+#endif
+
+#if NAIS_IN_PART(3)
+TEST_CASE("HotNAS's tiled template and the bundle accelerator allocate nothing per evaluation") {
+    tiled::loss<proxyless_space> t{proxyless_space{}};
+    t.log2_design().setConstant(3.0);
+    no_allocation_any(t);
+    bundle::loss<layered_space> b{nais_test::bundle_supernet()};
+    b.log2_design().setConstant(3.0);
+    no_allocation_any(b);
+}
+#endif
+
+#if NAIS_IN_PART(3)
+TEST_CASE("H2H's multi-task co-design and DANCE's dataflow co-design allocate nothing per evaluation") {
+    const runtime_space s = small_runtime();
+    h2h::codesign_loss<runtime_space> h{s, nais_test::two_streams(s.num_blocks()), nais_test::two_accelerators()};
+    no_allocation_any(h);
+    for (auto mode : {dataflow::hardware_mode::expected, dataflow::hardware_mode::envelope}) {
+        auto o = nais_test::small_dataflow_options();
+        o.mode = mode;
+        dataflow::codesign_loss<layered_space> d{nais_test::cifar_slice(), o};
+        no_allocation_any(d);
+    }
 }
 #endif

@@ -5,10 +5,12 @@
 // CI runs it under ASan + UBSan, so undefined behaviour on the way fails too.
 #include <nais/nais.hpp>
 
+#include "newer_losses.hpp"
 #include "test_part.hpp"
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -57,7 +59,8 @@ struct generator {
     }
 };
 
-const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+[[maybe_unused]] const double nan = std::numeric_limits<double>::quiet_NaN();
+[[maybe_unused]] const double inf = std::numeric_limits<double>::infinity();
 
 /// A random MBConv space: mostly valid, sometimes with a zero, negative or huge size.
 [[maybe_unused]] runtime_space random_mbconv_space(generator& g) {
@@ -125,6 +128,10 @@ void randomize_params(Loss& l, generator& g) {
     p.res_ub = g.param({100, 2520, 1}, {0, -5, nan, 1e300});
     if constexpr (requires { p.lse_smoothness; })
         p.lse_smoothness = g.param({1, 1e4}, {0, -1, nan, 1e-300, 1e300});
+    if constexpr (requires { p.tau_ms; }) {  // h2h: the smooth maximum's temperature, the energy weight
+        p.tau_ms = g.param({0.2, 0.02, 5}, {0, -1, nan, 1e-300, 1e300});
+        p.energy_weight = g.param({0, 3, 0.5}, {-1, nan, 1e300});
+    }
 }
 
 struct tally {
@@ -181,37 +188,62 @@ gpu::latency_table random_table(const auto& s, generator& g) {
     return t;
 }
 
-/// Devices = 0: the two FPGA losses; 1: GPU and the two Loom sharing rules (one translation unit
-/// each stays under the compile-time budget).
+/// Devices = 0: the two FPGA losses; 1: GPU and the two Loom sharing rules; 2: HotNAS's tiled
+/// template and the bundle accelerator; 3: H2H's multi-task co-design (two streams, two
+/// accelerators) and DANCE's dataflow co-design (expected hardware and the envelope) (one
+/// translation unit each stays under the compile-time budget).
 template <class Space, int Devices, class MakeSpace>
 void run_all(MakeSpace make, int iterations, std::uint64_t seed) {
     generator g(seed);
-    tally t;
+    constexpr int kinds = Devices == 1 ? 3 : 2;  // losses exercised in turn
+    std::array<tally, kinds> per;
+    long bad_spaces = 0;
     for (int k = 0; k < iterations; ++k) {
         std::optional<Space> s;
         try {
             s.emplace(make(g));
         } catch (const nais::invalid_argument&) {
-            ++t.refused;
+            ++bad_spaces;
             continue;
         }
+        tally& t = per[std::size_t(k % kinds)];
         if constexpr (Devices == 0) {
             if (k % 2 == 0)
                 exercise<fpga::recursive_loss<Space>>(*s, g, t);
             else
                 exercise<fpga::pipelined_loss<Space>>(*s, g, t);
-        } else {
+        } else if constexpr (Devices == 1) {
             if (k % 3 == 0)
                 exercise<gpu::loss<Space>>(*s, g, t, random_table(*s, g));
             else if (k % 3 == 1)
                 exercise<loom::loss<Space>>(*s, g, t);
             else
                 exercise<loom::loss<Space, double, sharing::per_block_op>>(*s, g, t);
+        } else if constexpr (Devices == 2) {
+            if (k % 2 == 0)
+                exercise<tiled::loss<Space>>(*s, g, t);
+            else
+                exercise<bundle::loss<Space>>(*s, g, t);
+        } else {
+            if (k % 2 == 0) {
+                exercise<h2h::codesign_loss<Space>>(*s, g, t, nais_test::two_streams(s->num_blocks()),
+                                                    nais_test::two_accelerators());
+            } else {
+                auto o = nais_test::small_dataflow_options();
+                o.mode = g.chance(0.5) ? dataflow::hardware_mode::expected : dataflow::hardware_mode::envelope;
+                exercise<dataflow::codesign_loss<Space>>(*s, g, t, o);
+            }
         }
     }
-    MESSAGE(t.evaluated << " finite evaluations, " << t.refused << " refusals");
-    CHECK(t.evaluated > iterations / 2);  // many inputs are valid: the property is not vacuous
-    CHECK(t.refused > 0);
+    long evaluated = 0, refused = bad_spaces;
+    for (std::size_t k = 0; k < per.size(); ++k) {
+        MESSAGE("loss " << k << ": " << per[k].evaluated << " finite evaluations, " << per[k].refused << " refusals");
+        CHECK(per[k].evaluated > iterations / (4 * kinds));  // each loss meets many valid inputs: not vacuous
+        evaluated += per[k].evaluated;
+        refused += per[k].refused;
+    }
+    CHECK(evaluated > iterations / 2);
+    CHECK(refused > 0);
 }
 
 }  // namespace
@@ -234,5 +266,17 @@ TEST_CASE("FPGA losses on random spaces of layers: finite results or nais::inval
 #if NAIS_IN_PART(4)
 TEST_CASE("GPU and Loom losses on random spaces of layers: finite results or nais::invalid_argument") {
     run_all<layered_space, 1>(random_layered_space, 1500, 4);
+}
+#endif
+#if NAIS_IN_PART(5)
+TEST_CASE("HotNAS's tiled template and the bundle accelerator on random MBConv spaces and bundle supernets") {
+    run_all<runtime_space, 2>(random_mbconv_space, 600, 5);
+    run_all<layered_space, 2>([](generator& g) { return nais_test::bundle_supernet(g.integer(1, 4), 4 * g.integer(1, 8)); }, 200, 6);
+}
+#endif
+#if NAIS_IN_PART(6)
+TEST_CASE("H2H's co-design on random MBConv spaces and DANCE's co-design on random spaces of layers") {
+    run_all<runtime_space, 3>(random_mbconv_space, 600, 7);
+    run_all<layered_space, 3>(random_layered_space, 400, 8);
 }
 #endif

@@ -116,10 +116,8 @@ public:
         const probs_type& P = arch_.forward();
         const relaxed_ops ops{*c_->relax};
         const auto v = seeded(x_, c_->base);
-        const std::size_t n_ip = c_->ips.size();
-        q_.assign(n_ip, std::vector<double>(static_cast<std::size_t>(c_->rows), 0.0));
-        presence_.assign(n_ip, 0.0);
-        multipliers_.assign(n_ip, dual());
+        const std::size_t n_ip = c_->ips.size(), rows = static_cast<std::size_t>(c_->rows);
+        size_workspace();
         for (std::size_t k = 0; k < n_ip; ++k) {
             double none = 1;
             for (Eigen::Index i = 0; i < c_->rows; ++i) {
@@ -127,8 +125,9 @@ public:
                 for (Eigen::Index m = 0; m < c_->cols; ++m)
                     if (c_->uses[k][static_cast<std::size_t>(i + c_->rows * m)])
                         q += static_cast<double>(P(i, m));
-                q_[k][static_cast<std::size_t>(i)] = std::clamp(q, 0.0, 1.0);
-                none *= 1 - q_[k][static_cast<std::size_t>(i)];
+                double& qk = q_[k * rows + static_cast<std::size_t>(i)];
+                qk = std::clamp(q, 0.0, 1.0);
+                none *= 1 - qk;
             }
             presence_[k] = 1 - none;
             multipliers_[k] = ip_multipliers(c_->ips[k], v, c_->base);
@@ -148,35 +147,55 @@ public:
         u_.backward(nais::detail::log2_chain<design_variables>(design_vector(grad_ * s), x_, expr::value_t<U>(u_.value())));
         // d RES / d presence_k = dsp_slope * multipliers_k (D cancels); d presence_k / d P[i, m] =
         // uses * prod_{i' != i} (1 - q_i')
-        probs_type g = probs_type::Zero(c_->rows, c_->cols);
+        probs_type& g = grad_probs_;
+        g.setZero();
+        const std::size_t n = static_cast<std::size_t>(c_->rows);
         for (std::size_t k = 0; k < c_->ips.size(); ++k) {
             const double dk = s * dsp_slope_ * multipliers_[k].v;
-            const std::vector<double>& q = q_[k];
-            const std::size_t n = q.size();
-            std::vector<double> prefix(n + 1, 1.0), suffix(n + 1, 1.0);
+            const double* q = q_.data() + k * n;
+            prefix_[0] = suffix_[n] = 1;
             for (std::size_t i = 0; i < n; ++i)
-                prefix[i + 1] = prefix[i] * (1 - q[i]);
+                prefix_[i + 1] = prefix_[i] * (1 - q[i]);
             for (std::size_t i = n; i-- > 0;)
-                suffix[i] = suffix[i + 1] * (1 - q[i]);
+                suffix_[i] = suffix_[i + 1] * (1 - q[i]);
             for (Eigen::Index i = 0; i < c_->rows; ++i)
                 for (Eigen::Index m = 0; m < c_->cols; ++m)
                     if (c_->uses[k][static_cast<std::size_t>(i + c_->rows * m)])
                         g(i, m) += static_cast<typename probs_type::Scalar>(
-                            dk * prefix[static_cast<std::size_t>(i)] * suffix[static_cast<std::size_t>(i) + 1]);
+                            dk * prefix_[static_cast<std::size_t>(i)] * suffix_[static_cast<std::size_t>(i) + 1]);
         }
         arch_.backward(g);
     }
 
 private:
+    /// Sizes the per-evaluation workspace once (the first forward; the constants are final by
+    /// then): no allocation per evaluation afterwards.
+    void size_workspace() {
+        const std::size_t n_ip = c_->ips.size(), rows = static_cast<std::size_t>(c_->rows);
+        if (q_.size() != n_ip * rows)
+            q_.resize(n_ip * rows);
+        if (presence_.size() != n_ip) {
+            presence_.resize(n_ip);
+            multipliers_.resize(n_ip);
+        }
+        if (prefix_.size() != rows + 1) {
+            prefix_.resize(rows + 1);
+            suffix_.resize(rows + 1);
+        }
+        if (grad_probs_.rows() != c_->rows || grad_probs_.cols() != c_->cols)
+            grad_probs_.resize(c_->rows, c_->cols);
+    }
+
     U u_;
     Arch arch_;
     const constants* c_;
     T out_{};
     double dsp_slope_ = 0;
     design_vector grad_ = design_vector::Zero(), x_ = design_vector::Ones();
-    std::vector<std::vector<double>> q_;
-    std::vector<double> presence_;
+    std::vector<double> q_;  ///< q_[k rows + i]: probability that block i uses IP k
+    std::vector<double> presence_, prefix_, suffix_;
     std::vector<dual> multipliers_;
+    probs_type grad_probs_;
 };
 
 }  // namespace detail

@@ -160,15 +160,33 @@ inline std::size_t argmin(const std::vector<double>& v) {
     return best;
 }
 
+/// The four hardware leaves' gradients, sized once (no allocation per evaluation).
+template <class QA>
+struct hardware_gradients {
+    QA dx, dy, dr, dd;
+    void zero(const hardware_space& hs) {
+        const auto fit = [](QA& a, std::size_t n) {
+            if (a.cols() != Eigen::Index(n))
+                a.resize(1, Eigen::Index(n));
+            a.setZero();
+        };
+        fit(dx, hs.pe_x.size());
+        fit(dy, hs.pe_y.size());
+        fit(dr, hs.rf_entries.size());
+        fit(dd, hs.dataflows.size());
+    }
+};
+
 /// The backward of sum_h w_h v_h into the four hardware leaves, w_h = qx_a qy_b qr_c qd_d:
 /// d/dqx_a = sum over the points with a of v_h qy_b qr_c qd_d, and so on (zero in envelope mode,
-/// where the hardware logits do not enter). `value(h)` is the seeded v_h.
-template <class QX, class QY, class QR, class QD, class Value>
-void hardware_backward(const codesign_options& o, std::size_t points, QX& qx_leaf, QY& qy_leaf, QR& qr_leaf, QD& qd_leaf, Value value) {
-    using QA = std::remove_cvref_t<decltype(qx_leaf.value())>;
+/// where the hardware logits do not enter). `value(h)` is the seeded v_h; `w` the workspace.
+template <class QX, class QY, class QR, class QD, class Value, class QA>
+void hardware_backward(const codesign_options& o, std::size_t points, QX& qx_leaf, QY& qy_leaf, QR& qr_leaf, QD& qd_leaf, Value value,
+                       hardware_gradients<QA>& w) {
+    static_assert(std::is_same_v<QA, std::remove_cvref_t<decltype(qx_leaf.value())>>);
     const hardware_space& hs = o.space;
-    QA dx = QA::Zero(1, Eigen::Index(hs.pe_x.size())), dy = QA::Zero(1, Eigen::Index(hs.pe_y.size())),
-       dr = QA::Zero(1, Eigen::Index(hs.rf_entries.size())), dd = QA::Zero(1, Eigen::Index(hs.dataflows.size()));
+    w.zero(hs);
+    QA &dx = w.dx, &dy = w.dy, &dr = w.dr, &dd = w.dd;
     if (o.mode == hardware_mode::expected) {
         const auto& qx = qx_leaf.value();
         const auto& qy = qy_leaf.value();
@@ -223,9 +241,14 @@ public:
         const cost_tables& t = *t_;
         const auto& P = p_.value();
         using PA = std::remove_cvref_t<decltype(P)>;
-        PA dP = PA::Zero(P.rows(), P.cols());
-        // per point h: d Perf / d L_h and d Perf / d E_h
-        std::vector<double> gL(t.H, 0.0), gE(t.H, 0.0);
+        PA& dP = dP_;
+        if (dP.rows() != P.rows() || dP.cols() != P.cols())
+            dP.resize(P.rows(), P.cols());  // once
+        // per point h: d Perf / d L_h and d Perf / d E_h (capacity kept: no allocation)
+        std::vector<double>& gL = gL_;
+        std::vector<double>& gE = gE_;
+        gL.assign(t.H, 0.0);
+        gE.assign(t.H, 0.0);
         const double s = double(seed);
         const auto& qx = qx_.value();
         const auto& qy = qy_.value();
@@ -248,7 +271,7 @@ public:
                 dP(i, m) = static_cast<typename PA::Scalar>(g);
             }
         p_.backward(dP);
-        hardware_backward(*o_, t.H, qx_, qy_, qr_, qd_, [&](std::size_t h) { return s * cost_[h]; });
+        hardware_backward(*o_, t.H, qx_, qy_, qr_, qd_, [&](std::size_t h) { return s * cost_[h]; }, hw_);
     }
 
 private:
@@ -261,7 +284,9 @@ private:
     const codesign_options* o_;
     T out_{};
     std::size_t best_ = 0;
-    std::vector<double> L_, E_, cost_;
+    std::vector<double> L_, E_, cost_, gL_, gE_;
+    std::remove_cvref_t<expr::value_t<Arch>> dP_;
+    hardware_gradients<std::remove_cvref_t<expr::value_t<QX>>> hw_;
 };
 
 /// RES: the expected area sum_h w_h A_h, or (envelope) the area of the cost's minimiser.
@@ -279,9 +304,8 @@ public:
         const auto& qd = qd_.forward();
         double v = 0;
         if (o_->mode == hardware_mode::envelope) {
-            std::vector<double> L, E, cost;
-            network_costs(*t_, o_->cost, P, L, E, cost);
-            v = t_->mm2[argmin(cost)];
+            network_costs(*t_, o_->cost, P, L_, E_, cost_);
+            v = t_->mm2[argmin(cost_)];
         } else {
             for (std::size_t h = 0; h < t_->H; ++h)
                 v += point_weight(o_->space, h, qx, qy, qr, qd) * t_->mm2[h];
@@ -291,9 +315,12 @@ public:
     }
     const value_type& value() const noexcept { return out_; }
     void backward(const value_type& seed) {
-        using PA = std::remove_cvref_t<decltype(p_.value())>;
-        p_.backward(PA::Zero(p_.value().rows(), p_.value().cols()));
-        hardware_backward(*o_, t_->H, qx_, qy_, qr_, qd_, [&](std::size_t h) { return double(seed) * t_->mm2[h]; });
+        const auto& P = p_.value();
+        if (dP_.rows() != P.rows() || dP_.cols() != P.cols())
+            dP_.resize(P.rows(), P.cols());  // once
+        dP_.setZero();  // the area does not depend on the ops
+        p_.backward(dP_);
+        hardware_backward(*o_, t_->H, qx_, qy_, qr_, qd_, [&](std::size_t h) { return double(seed) * t_->mm2[h]; }, hw_);
     }
 
 private:
@@ -305,6 +332,9 @@ private:
     const cost_tables* t_;
     const codesign_options* o_;
     T out_{};
+    std::vector<double> L_, E_, cost_;  ///< envelope mode's per-point costs (capacity kept)
+    std::remove_cvref_t<expr::value_t<Arch>> dP_;
+    hardware_gradients<std::remove_cvref_t<expr::value_t<QX>>> hw_;
 };
 
 }  // namespace detail

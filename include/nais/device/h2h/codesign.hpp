@@ -119,10 +119,9 @@ public:
         const auto& A = a_.forward();
         const auto& S = s_.forward();
         const codesign_constants& c = *c_;
-        g_.assign(std::size_t(c.D), 0.0);
+        size_workspace();
         for (int d = 0; d < c.D; ++d)
             g_[std::size_t(d)] = std::exp2(-double(S(0, d)));
-        E_.assign(std::size_t(c.N * c.D), 0.0);
         for (int i = 0; i < c.N; ++i)
             for (int d = 0; d < c.D; ++d) {
                 double e = 0;
@@ -130,31 +129,29 @@ public:
                     e += double(P(i, m)) * (c.on_at(i, m, d) * g_[std::size_t(d)] + c.x_at(i, m, d));
                 E_[std::size_t(i * c.D + d)] = e;
             }
-        // longest path
-        f_.assign(std::size_t(c.N), 0.0);
-        weights_.assign(std::size_t(c.N), {});
-        std::vector<double> terms;
+        // longest path (terms_, top_ and the weights keep their capacity: no allocation)
         for (int j : c.topo) {
             double t = 0;
             for (int d = 0; d < c.D; ++d)
                 t += double(A(j, d)) * E_[std::size_t(j * c.D + d)];
-            terms.clear();
+            terms_.clear();
             for (int i : c.preds[std::size_t(j)])
-                terms.push_back(f_[std::size_t(i)] + pair_sum(A, i, j, link_cost()));
-            f_[std::size_t(j)] = t + smooth_max(terms, tau_, weights_[std::size_t(j)]);
+                terms_.push_back(f_[std::size_t(i)] + pair_sum(A, i, j, link_cost()));
+            f_[std::size_t(j)] = t + smooth_max(terms_, tau_, weights_[std::size_t(j)]);
         }
-        terms.clear();
+        terms_.clear();
         for (int s : c.sinks)
-            terms.push_back(f_[std::size_t(s)]);
-        const double cp = smooth_max(terms, tau_, sink_weights_);
-        std::vector<double> top{cp};
+            terms_.push_back(f_[std::size_t(s)]);
+        const double cp = smooth_max(terms_, tau_, sink_weights_);
+        top_.clear();
+        top_.push_back(cp);
         for (int d = 0; d < c.D; ++d) {
             double load = 0;
             for (int i = 0; i < c.N; ++i)
                 load += double(A(i, d)) * E_[std::size_t(i * c.D + d)];
-            top.push_back(load);
+            top_.push_back(load);
         }
-        latency_ = smooth_max(top, tau_, top_weights_);
+        latency_ = smooth_max(top_, tau_, top_weights_);
         energy_ = energy_weight_ != 0 ? energy(P, A) : 0.0;
         out_ = static_cast<T>(1e3 * latency_ + energy_weight_ * energy_);
         return out_;
@@ -165,13 +162,19 @@ public:
         const codesign_constants& c = *c_;
         const auto& P = p_.value();
         const auto& A = a_.value();
-        using PA = std::remove_cvref_t<decltype(P)>;
-        using AA = std::remove_cvref_t<decltype(A)>;
-        using SA = std::remove_cvref_t<decltype(s_.value())>;
-        PA dP = PA::Zero(P.rows(), P.cols());
-        AA dA = AA::Zero(A.rows(), A.cols());
-        SA dS = SA::Zero(1, c.D);
-        std::vector<double> dE(std::size_t(c.N * c.D), 0.0), df(std::size_t(c.N), 0.0);
+        using PA = probs_array;
+        using AA = assign_array;
+        using SA = scale_array;
+        PA& dP = dP_;
+        AA& dA = dA_;
+        SA& dS = dS_;
+        dP.setZero();
+        dA.setZero();
+        dS.setZero();
+        std::vector<double>& dE = dE_;
+        std::vector<double>& df = df_;
+        std::fill(dE.begin(), dE.end(), 0.0);
+        std::fill(df.begin(), df.end(), 0.0);
         const double dlat = 1e3 * double(seed);
         const double dcp = dlat * top_weights_[0];
         for (std::size_t k = 0; k < c.sinks.size(); ++k)
@@ -223,6 +226,37 @@ public:
     double energy_joules() const noexcept { return energy_; }
 
 private:
+    using probs_array = std::remove_cvref_t<expr::value_t<Arch>>;
+    using assign_array = std::remove_cvref_t<expr::value_t<Assign>>;
+    using scale_array = std::remove_cvref_t<expr::value_t<Scale>>;
+
+    /// Sizes the workspace of forward and backward once (the first forward): none of them
+    /// allocates afterwards.
+    void size_workspace() {
+        const codesign_constants& c = *c_;
+        const std::size_t N = std::size_t(c.N), D = std::size_t(c.D);
+        if (f_.size() == N && g_.size() == D)
+            return;
+        g_.assign(D, 0.0);
+        E_.assign(N * D, 0.0);
+        f_.assign(N, 0.0);
+        df_.assign(N, 0.0);
+        dE_.assign(N * D, 0.0);
+        weights_.assign(N, {});
+        std::size_t widest = c.sinks.size();
+        for (std::size_t j = 0; j < N; ++j) {
+            weights_[j].assign(c.preds[j].size(), 0.0);
+            widest = std::max(widest, c.preds[j].size());
+        }
+        terms_.reserve(widest);
+        sink_weights_.assign(c.sinks.size(), 0.0);
+        top_.reserve(D + 1);
+        top_weights_.assign(D + 1, 0.0);
+        dP_.resize(c.N, c.M);
+        dA_.resize(c.N, c.D);
+        dS_.resize(1, c.D);
+    }
+
     /// The transfer weight of a producer on d and a consumer on e: k_d + k_e (seconds per element).
     auto link_cost() const {
         return [c = c_](int d, int e) { return c->kappa[std::size_t(d)] + c->kappa[std::size_t(e)]; };
@@ -307,8 +341,11 @@ private:
     const Params* params_;
     T out_{};
     double latency_ = 0, energy_ = 0, tau_ = 5e-5, energy_weight_ = 0;
-    std::vector<double> g_, E_, f_, sink_weights_, top_weights_;
+    std::vector<double> g_, E_, f_, sink_weights_, top_weights_, terms_, top_, dE_, df_;
     std::vector<std::vector<double>> weights_;
+    probs_array dP_;
+    assign_array dA_;
+    scale_array dS_;
 };
 
 /// RES = sum_d p_d 2^s_d: the platform's power at its scales (W).
@@ -329,7 +366,9 @@ public:
     void backward(const value_type& seed) {
         const auto& S = s_.value();
         using SA = std::remove_cvref_t<decltype(S)>;
-        SA dS(1, c_->D);
+        SA& dS = dS_;
+        if (dS.cols() != c_->D)
+            dS.resize(1, c_->D);  // once: no allocation per evaluation afterwards
         for (int d = 0; d < c_->D; ++d)
             dS(0, d) = static_cast<typename SA::Scalar>(double(seed) * c_->power[std::size_t(d)] * std::exp2(double(S(0, d))) *
                                                         nais::detail::ln2<double>);
@@ -340,6 +379,7 @@ private:
     Scale s_;
     const codesign_constants* c_;
     T out_{};
+    std::remove_cvref_t<expr::value_t<Scale>> dS_;
 };
 
 }  // namespace detail
