@@ -30,7 +30,7 @@ void bm_search_step(benchmark::State& state) {
     nais::search::search_options<double> o;
     o.learning_rate = {0.1, 0.1, 0.1};
     nais::search::co_search search(*loss, o);
-    nais::search::capacity_precision_proxy<> acc(space_t{});
+    nais::search::standin_accuracy<> acc(space_t{});
     for (int k = 0; k < 100; ++k)  // a mid-search point
         search.step(acc);
     for (auto _ : state)

@@ -56,7 +56,7 @@ int main() {
     search::search_options<double> o;
     o.steps = 60;
     search::co_search s(l, o);
-    search::capacity_precision_proxy<> proxy(space);
+    search::standin_accuracy<> proxy(space);
     const auto curve = s.run(proxy);
     const bundle::search_outcome out = s.finish();
     std::printf("\nco-search (60 steps): loss %.3f -> %.3f; derived bundles", curve.front().loss, curve.back().loss);

@@ -71,7 +71,7 @@ int run(const char* title, const nais::fpga::board& board) {
     // not an accuracy model. A real search passes a callable that runs the supernet on the
     // validation set with ctx.arch_probabilities / quant_probabilities and returns Acc_loss
     // with d Acc_loss / d theta and d Acc_loss / d phi (see nais/search/co_search.hpp).
-    nais::search::capacity_precision_proxy<> stand_in_accuracy(space{});
+    nais::search::standin_accuracy<> stand_in_accuracy(space{});
     long weight_steps = 0;
     auto train_weights = [&](const nais::search::step_context<decltype(loss)>&) {
         ++weight_steps;  // a real search updates the supernet weights on the training set here

@@ -3,7 +3,7 @@
 // three ports, as log2 values) descend one loss, Eq. 1, whose Perf is the relaxed latency in ms
 // and whose RES is the binding resource of ZCU102 (DSP, BRAM, ports). finish() rounds the
 // searched design, evaluates it exactly, and runs the exact design search on the derived network.
-// The accuracy term is nais's documented STAND-IN (capacity_precision_proxy), not a supernet.
+// The accuracy term is nais's documented STAND-IN (standin_accuracy), not a supernet.
 #include <nais/nais.hpp>
 
 #include <chrono>
@@ -18,7 +18,7 @@ int main() {
     o.learning_rate = {0.1, 0.1, 0.2};
     o.temperature = nais::search::temperature_schedule<double>::exponential(5.0, 0.98, 0.5);
     nais::search::co_search search(loss, o);
-    nais::search::capacity_precision_proxy<> accuracy(space{});
+    nais::search::standin_accuracy<> accuracy(space{});
     const auto t0 = std::chrono::steady_clock::now();
     const auto curve = search.run(accuracy);
     const auto t1 = std::chrono::steady_clock::now();

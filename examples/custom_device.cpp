@@ -91,7 +91,7 @@ int main() {
     o.learning_rate = {0.1, 0.1, 0.05};
     o.temperature = nais::search::temperature_schedule<double>::exponential(5.0, 0.98, 0.5);
     nais::search::co_search search(loss, o);
-    nais::search::capacity_precision_proxy<> accuracy(space{});  // STAND-IN for Acc_loss
+    nais::search::standin_accuracy<> accuracy(space{});  // STAND-IN for Acc_loss
     const auto curve = search.run(accuracy);
     const auto d = search.finish();
     std::printf("lane array: L %.4f -> %.4f, area %.0f of %.0f bit-lanes; derived: %g lanes, bits per op type:",

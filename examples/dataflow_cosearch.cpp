@@ -22,50 +22,23 @@ using namespace nais::dataflow;
 
 namespace {
 
-/// A STAND-IN for Acc_loss (examples only): 1 + kappa x the mean over searchable blocks of the
-/// expected capacity deficit sum_m p_im (1 - sqrt(W_im / max_m W_im)), kappa = 2, p = softmax(theta) without noise, W the
-/// candidates' work (a skip op has none). It only says "bigger ops are more accurate"; the 1
-/// keeps Eq. 1's product Acc x Perf from vanishing at the largest ops.
-class capacity_standin {
-public:
-    explicit capacity_standin(const layered_space& s) : w_(work_array<double>(s)) {
-        for (Eigen::Index i = 0; i < w_.rows(); ++i)
-            searchable_.push_back(s.role(int(i)) == row_role::searchable);
-    }
-    template <class Context, class Grad>
-    double operator()(const Context& ctx, Grad& g) const {
-        double acc = 1;
-        int n = 0;
-        for (Eigen::Index i = 0; i < w_.rows(); ++i)
-            n += searchable_[std::size_t(i)];
-        for (Eigen::Index i = 0; i < w_.rows(); ++i) {
-            if (!searchable_[std::size_t(i)])
-                continue;
-            Eigen::ArrayXd p = Eigen::ArrayXd::Zero(w_.cols()), deficit = Eigen::ArrayXd::Zero(w_.cols());
-            const double top = w_.row(i).maxCoeff();
-            double z = 0, mx = -1e300;
-            for (Eigen::Index m = 0; m < w_.cols(); ++m)
-                if (ctx.theta(i, m) > mx)
-                    mx = double(ctx.theta(i, m));
-            for (Eigen::Index m = 0; m < w_.cols(); ++m) {
-                p(m) = std::exp(double(ctx.theta(i, m)) - mx);
-                z += p(m);
-                deficit(m) = 1 - std::sqrt(w_(i, m) / top);  // concave: the first MACs of a block are worth most
-            }
-            p /= z;
-            const double mean = (p * deficit).sum();
-            acc += kappa * mean / n;
-            for (Eigen::Index m = 0; m < w_.cols(); ++m)
-                g.theta(i, m) += static_cast<typename Grad::array::Scalar>(kappa * p(m) * (deficit(m) - mean) / n);
-        }
-        return acc;
-    }
-
-private:
-    static constexpr double kappa = 2;
-    Eigen::ArrayXXd w_;
-    std::vector<bool> searchable_;
-};
+/// nais's stand-in accuracy term (search/standin.hpp; a placeholder, not an accuracy model):
+/// 1 + 2 x the mean over the searchable blocks of the expected capacity deficit
+/// 1 - sqrt(W_im / max_m W_im) (concave: a block's first MACs are worth most; the 1 keeps Eq. 1's
+/// product Acc x Perf from vanishing at the largest ops).
+search::standin_accuracy<double> capacity_standin(const layered_space& s) {
+    search::standin_accuracy<double>::weights w;
+    w.base = 1;
+    w.capacity = 2;
+    w.precision = 0;
+    w.exponent = 0.5;
+    int searchable = 0;
+    for (int i = 0; i < s.num_blocks(); ++i)
+        searchable += s.role(i) == row_role::searchable;
+    for (int i = 0; i < s.num_blocks(); ++i)
+        w.rows.push_back(s.role(i) == row_role::searchable ? 1.0 / searchable : 0.0);
+    return search::standin_accuracy<double>(s, w);
+}
 
 const char* df_name(dataflow_kind k) { return dataflow_names[std::size_t(k)]; }
 
@@ -121,7 +94,7 @@ void co_search(const layered_space& space, objective cost, hardware_mode mode, c
     so.learning_rate = {0.1, 0.1, 0.1};
     so.temperature = search::temperature_schedule<double>::exponential(5.0, 0.98, 0.5);
     search::co_search s(l, so);
-    const capacity_standin acc(space);
+    auto acc = capacity_standin(space);
     const auto curve = s.run(acc);
     const codesign_outcome out = s.finish();
     std::printf("%s\n   loss %.4f -> %.4f over %zu steps\n   derived network:", title, curve.front().loss, curve.back().loss, curve.size());

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     o.learning_rate = {0.1, 0.1, 0.1};
     o.temperature = nais::search::temperature_schedule<double>::exponential(5.0, 0.99, 0.5);
     nais::search::co_search search(loss, o);  // alpha rescaled so that Perf_loss = 1 at the start
-    nais::search::capacity_precision_proxy<> accuracy(space{});  // STAND-IN for the supernet's Acc_loss
+    nais::search::standin_accuracy<> accuracy(space{});  // STAND-IN for the supernet's Acc_loss
     const auto curve = search.run(accuracy);
     for (const auto& r : curve)
         if (r.step == 0 || (r.step + 1) % 100 == 0)

@@ -67,7 +67,7 @@ void co_design(double energy_weight, const char* title) {
     o.learning_rate = {0.2, 0.2, 0.05};
     o.temperature = search::temperature_schedule<double>::exponential(5.0, 0.97, 0.3);
     search::co_search s(l, o);
-    const h2h::per_task_capacity_standin acc(space, layout);
+    auto acc = h2h::per_task_standin(space, layout);
     const auto curve = s.run(acc);
     const h2h::codesign_outcome out = s.finish();
     std::printf("%s: loss %.4f -> %.4f over %zu steps\n  block  stream  op (kernel, expand)  device\n", title, curve.front().loss,

@@ -22,7 +22,7 @@ int main() {
     o.temperature = nais::search::temperature_schedule<double>::exponential(5.0, 0.99, 0.5);
     nais::search::co_search search(loss, o);
     // STAND-IN for Acc_loss: rewards precision of weights and activations alike (half each)
-    nais::search::capacity_precision_proxy<> accuracy(space{});
+    nais::search::standin_accuracy<> accuracy(space{});
     const auto curve = search.run(accuracy);
     for (const auto& r : curve)
         if (r.step == 0 || (r.step + 1) % 100 == 0)

@@ -63,7 +63,7 @@ void check_product_rule(bool hard_pf_only) {
     fill_normal(loss.pf(), rng, 0.5, 7.0);
     loss.forward();
     loss.params().res_ub = std::max(0.0, loss.res() - 50);  // 50 DSPs over: the penalty term matters
-    nais::search::capacity_precision_proxy<> proxy(space{});
+    nais::search::standin_accuracy<> proxy(space{});
     search.step(proxy);
     nais::search::accuracy_gradient<double> scratch;
     auto f = [&] {
@@ -86,7 +86,7 @@ void check_reproducible(bool hard) {
         opt.seed = seed;
         opt.hard = hard;
         nais::search::co_search search(loss, opt);
-        nais::search::capacity_precision_proxy<> proxy(space{});
+        nais::search::standin_accuracy<> proxy(space{});
         return search.run(proxy);
     };
     loss_of<Arch> a{space{}}, b{space{}}, c{space{}};
@@ -182,7 +182,7 @@ void check_budget_tightening(double loose, double tight) {
         loss_of<Arch> loss{space{}};
         loss.params().res_ub = budget;
         nais::search::co_search search(loss, example_options());
-        nais::search::capacity_precision_proxy<> proxy(space{});
+        nais::search::standin_accuracy<> proxy(space{});
         const auto curve = search.run(proxy);
         CHECK(curve.back().res <= budget);
         CHECK(curve.back().loss < curve.front().loss);
@@ -210,7 +210,7 @@ void check_sgd_search() {
     opt.learning_rate = {0.05, 0.05, 0.02};
     opt.optimizer.nesterov = true;
     nais::search::co_search<loss_of<Arch>, nais::search::sgd_momentum<double>> search(loss, opt);
-    nais::search::capacity_precision_proxy<> proxy(space{});
+    nais::search::standin_accuracy<> proxy(space{});
     const auto curve = search.run(proxy);
     CHECK(curve.back().loss < curve.front().loss);
     CHECK(loss.pf().minCoeff() >= 0);

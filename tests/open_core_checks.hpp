@@ -48,7 +48,7 @@ void check_driver_product_rule(Loss& loss, double c) {
     search::co_search s(loss, o);
     std::mt19937_64 rng(3);
     randomize(loss, rng, c);
-    search::capacity_precision_proxy<> proxy(small{});
+    search::standin_accuracy<> proxy(small{});
     // the driver draws its own noise each step: draw it, then freeze it for the differences
     s.step(proxy);
     const long before = s.steps_done();

@@ -372,7 +372,7 @@ TEST_CASE("bundle model: a co-search lowers the loss; finish() searches the deri
     o.temperature = search::temperature_schedule<double>::exponential(5.0, 0.95, 0.5);
     search::co_search s(l, o);
     CHECK(l.log2_design()(bundle::var_channels) == doctest::Approx(5.0));
-    search::capacity_precision_proxy<> proxy(small_bundle_space());
+    search::standin_accuracy<> proxy(small_bundle_space());
     const auto curve = s.run(proxy);
     CHECK(curve.back().loss < curve.front().loss);
     const bundle::search_outcome out = s.finish();

@@ -61,7 +61,7 @@ TEST_CASE("a user's device model: hand-written backward against central differen
     search::co_search s(l, o);
     CHECK(s.bounds(lane::lanes_tag{}).max == 12);
     CHECK(l.variable(lane::lanes_tag{})(0, 0) == doctest::Approx(std::log2(200.0 / (3 * 24))));
-    search::capacity_precision_proxy<> proxy(small{});
+    search::standin_accuracy<> proxy(small{});
     const auto curve = s.run(proxy);
     CHECK(curve.back().loss < curve.front().loss);
     const auto d = s.finish();

@@ -139,7 +139,7 @@ TEST_CASE("h2h codesign: a co-search lowers the loss; its derived mapping is eva
     o.learning_rate = {0.2, 0.2, 0.05};
     o.temperature = search::temperature_schedule<double>::exponential(5.0, 0.95, 0.5);
     search::co_search s(l, o);
-    const h2h::per_task_capacity_standin acc(space, layout());
+    auto acc = h2h::per_task_standin(space, layout());
     const auto curve = s.run(acc);
     CHECK(curve.back().loss < curve.front().loss);
     const h2h::codesign_outcome out = s.finish();

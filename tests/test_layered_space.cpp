@@ -309,7 +309,7 @@ TEST_CASE("co-search on spaces of layers: the driver's gradient with the proxy, 
     search::co_search driver(loss, o);
     std::mt19937_64 rng(5);
     randomize(loss, rng, 3.0);
-    search::capacity_precision_proxy<> proxy(s);
+    search::standin_accuracy<> proxy(s);
     driver.step(proxy);  // draws noise; learning rates 0: nothing moves
     search::accuracy_gradient<double> scratch;
     const auto f = [&] {
@@ -333,7 +333,7 @@ TEST_CASE("co-search on spaces of layers: the driver's gradient with the proxy, 
     o2.learning_rate = {0.1, 0.1, 0.1};
     o2.temperature = search::temperature_schedule<double>::exponential(5.0, 0.98, 0.5);
     search::co_search run(l2, o2);
-    search::capacity_precision_proxy<> proxy2(edd);
+    search::standin_accuracy<> proxy2(edd);
     run.run(proxy2);
     const auto out = run.finish(200.0);
     CHECK(out.searched.op.front() == 0);  // the stem's only candidate

@@ -123,11 +123,11 @@ TEST_CASE("budget_pf_range follows the cheapest DSP rate") {
     CHECK(fpga::budget_pf_range(luts, 100).max == fpga::pf_range{}.max);
 }
 
-TEST_CASE("capacity_precision_proxy: exact gradient and range, both architectures") {
+TEST_CASE("standin_accuracy: exact gradient and range, both architectures") {
     const auto costs = fpga::make_cost_table(proxyless_space{});
     std::mt19937_64 rng(5);
     auto check = [&]<class Arch>(Arch) {
-        search::capacity_precision_proxy<> proxy(costs.work, costs.bit_widths, {1.0, 0.7, 1.3});
+        search::standin_accuracy<> proxy(costs.work, costs.bit_widths, {1.0, 0.7, 1.3});
         const int g = fpga::num_groups<Arch>(costs.num_blocks(), costs.num_ops());
         for (int trial = 0; trial < 5; ++trial) {
             Eigen::ArrayXXd theta(costs.num_blocks(), costs.num_ops()), phi(g, costs.num_bits());

@@ -84,7 +84,7 @@ TEST_CASE("tiled model: a co-search lowers the loss, and finish() re-tunes the d
     search::co_search s(l, o);
     CHECK(s.bounds(tiled::log2_design_tag{}).min == 0);
     CHECK(l.log2_design()(tiled::var_Tm) == doctest::Approx(std::log2(std::sqrt(2520.0) / 2)));
-    search::capacity_precision_proxy<> proxy(small{});
+    search::standin_accuracy<> proxy(small{});
     const auto curve = s.run(proxy);
     CHECK(curve.back().loss < curve.front().loss);
     const tiled::search_outcome out = s.finish();

@@ -11,4 +11,4 @@
 #include <nais/search/temperature.hpp>
 #include <nais/search/derive.hpp>
 #include <nais/search/co_search.hpp>
-#include <nais/search/accuracy_proxy.hpp>
+#include <nais/search/standin.hpp>

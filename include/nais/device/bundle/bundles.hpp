@@ -6,6 +6,7 @@
 #include <nais/device/bundle/ip_model.hpp>
 #include <nais/network/analysis.hpp>
 #include <nais/network/layer.hpp>
+#include <nais/search/standin.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -182,13 +183,11 @@ inline std::int64_t receptive_field(const net::network& n) {
 /// An accuracy cost: lower is better (a user's trained-proxy error, or the stand-in below).
 using accuracy_cost_fn = std::function<double(const net::network&)>;
 
-/// The documented stand-in for a trained accuracy (NOT an accuracy model): capacity and
-/// receptive field lower the cost, as DAC'19 (Sec. 4.2) observed of its bundles after short
-/// training; cost = 1 / log2(2 + MACs / 1e6) + 1 / log2(1 + receptive field). Replace it with
-/// the validation error of a briefly trained probe for real decisions.
+/// nais's stand-in accuracy term for a whole network (search::standin_network_cost; NOT an
+/// accuracy model): 1 / log2(2 + MACs / 1e6) + 1 / log2(1 + receptive field). Replace it with the
+/// validation error of a briefly trained probe for real decisions.
 inline double capacity_standin(const net::network& n) {
-    const net::network_report r = net::analyze(n);
-    return 1 / std::log2(2 + double(r.macs) / 1e6) + 1 / std::log2(1 + double(receptive_field(n)));
+    return search::standin_network_cost(double(net::analyze(n).macs), double(receptive_field(n)));
 }
 
 /// A bundle judged on its probe network.

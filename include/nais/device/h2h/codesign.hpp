@@ -14,6 +14,7 @@
 #include <nais/expr/node.hpp>
 #include <nais/loss/composed_loss.hpp>
 #include <nais/loss/device_model.hpp>
+#include <nais/search/standin.hpp>
 #include <nais/space/search_space.hpp>
 
 #include <Eigen/Core>
@@ -685,41 +686,20 @@ private:
     detail::codesign_constants c_;
 };
 
-/// A STAND-IN for the tasks' Acc_loss, for examples and tests only (not an accuracy model):
-/// the sum over tasks (streams) of the mean capacity deficit of their blocks,
-///   Acc = sum_t (1 / |B_t|) sum_{i in B_t} sum_m p_im (1 - W(i, m) / max_m' W(i, m')),
-/// p_i = softmax(theta_i) without noise, W the space's work; exact gradient to theta (none to
-/// the assignment or the scales). A real co-search passes its supernet's per-task losses.
-class per_task_capacity_standin {
-public:
-    template <search_space S>
-    per_task_capacity_standin(const S& space, const stream_layout& layout) {
-        const Eigen::ArrayXXd w = work_array<double>(space);
-        deficit_ = 1 - w.colwise() / w.rowwise().maxCoeff().max(1e-300);
-        int i = 0;
-        for (int b : layout.blocks_per_stream)
-            for (int k = 0; k < b; ++k, ++i)
-                weight_.push_back(1.0 / b);
-    }
-    template <class Context, class Grad>
-    double operator()(const Context& ctx, Grad& g) const {
-        double acc = 0;
-        for (Eigen::Index i = 0; i < deficit_.rows(); ++i) {
-            const auto row = ctx.theta.row(i).template cast<double>();
-            const Eigen::ArrayXd p = (row - row.maxCoeff()).exp().transpose();
-            const Eigen::ArrayXd q = p / p.sum();
-            const double mean = (q * deficit_.row(i).transpose()).sum();
-            acc += weight_[std::size_t(i)] * mean;
-            for (Eigen::Index m = 0; m < deficit_.cols(); ++m)
-                g.theta(i, m) += static_cast<typename Grad::array::Scalar>(weight_[std::size_t(i)] * q(m) * (deficit_(i, m) - mean));
-        }
-        return acc;
-    }
-
-private:
-    Eigen::ArrayXXd deficit_;
-    std::vector<double> weight_;
-};
+/// The stand-in accuracy term (search/standin.hpp) weighted per task: each task's blocks share
+/// weight 1 (1/b per block of a task of b blocks), no base and no precision term, so every
+/// modality counts alike however deep its stream. A placeholder, not an accuracy model.
+template <search_space S>
+search::standin_accuracy<double> per_task_standin(const S& space, const stream_layout& layout) {
+    search::standin_accuracy<double>::weights w;
+    w.base = 0;
+    w.capacity = 1;
+    w.precision = 0;
+    for (int b : layout.blocks_per_stream)
+        for (int k = 0; k < b; ++k)
+            w.rows.push_back(1.0 / b);
+    return search::standin_accuracy<double>(space, w);
+}
 
 /// EDD Eq. 1 for the multi-task co-design: L = Acc_loss x alpha x Perf + beta C^(RES - RES_ub),
 /// with Acc_loss the sum of the tasks' losses (the user's), Perf ms (+ weighted J), RES watts.

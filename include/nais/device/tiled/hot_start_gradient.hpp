@@ -7,6 +7,7 @@
 #include <nais/device/tiled/hot_start.hpp>
 #include <nais/device/tiled/model.hpp>
 #include <nais/search/co_search.hpp>
+#include <nais/search/standin.hpp>
 
 #include <Eigen/Core>
 
@@ -96,18 +97,8 @@ public:
 
     double operator()(const compression_space& s, const Eigen::ArrayXXd& P, Eigen::ArrayXXd& grad) const {
         detail::check_probabilities(s, P, "interacting_standin");
-        const Eigen::ArrayXXd& c = cells_.of(s);
-        const Eigen::Index n = P.rows();
-        const Eigen::ArrayXd e = (P * c).rowwise().sum();  // E[c_u]
-        double value = e.sum();
-        for (Eigen::Index u = 0; u + 1 < n; ++u)
-            value += gamma_ * e(u) * e(u + 1);
-        grad.setZero(P.rows(), P.cols());
-        for (Eigen::Index u = 0; u < n; ++u) {  // dAcc/dP_um = c_um (1 + gamma (E[c_(u-1)] + E[c_(u+1)]))
-            const double neighbours = (u > 0 ? e(u - 1) : 0.0) + (u + 1 < n ? e(u + 1) : 0.0);
-            grad.row(u) = c.row(u) * (1 + gamma_ * neighbours);
-        }
-        return value;
+        // the stand-in's expectation (search/standin.hpp) with unit weights 1 and the interaction
+        return search::standin_expectation<double>(P, cells_.of(s), {}, gamma_, grad);
     }
 
     /// The cost of any plan over the space's layers (e.g. the knapsack's, whose choices may lie
@@ -120,10 +111,8 @@ public:
                 if (const auto it = plan.find(l.name); it != plan.end())
                     c(u) += per_layer_(l, choice_of(it->second));
             }
-        double value = c.sum();
-        for (Eigen::Index u = 0; u + 1 < c.size(); ++u)
-            value += gamma_ * c(u) * c(u + 1);
-        return value;
+        Eigen::ArrayXXd unused;  // the same formula at one-hot choices: P = 1 on a single column of costs c
+        return search::standin_expectation<double>(Eigen::ArrayXXd::Ones(c.size(), 1), Eigen::ArrayXXd(c), {}, gamma_, unused);
     }
 
 private:
