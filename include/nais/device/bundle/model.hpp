@@ -231,26 +231,24 @@ public:
         bundle::validate(base_);
         bundle::validate(prec_);
         bundle::validate(dev_);
-        rows_ = space.num_blocks();
-        cols_ = space.num_ops();
-        cells_.resize(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_));
-        for (int op = 0; op < cols_; ++op)
-            for (int i = 0; i < rows_; ++i)
+        cells_.resize(space.num_blocks(), space.num_ops());
+        for (int op = 0; op < cells_.cols; ++op)
+            for (int i = 0; i < cells_.rows; ++i)
                 if (op_runs_on_hardware(space, i, op))
-                    cells_[index(i, op)] = workloads(candidate_network(space, i, op));
-        for (const auto& c : cells_)
+                    cells_.at(i, op) = workloads(candidate_network(space, i, op));
+        for (const auto& c : cells_.cells)
             for (const ip& u : ips_of(c))
                 if (std::find(res_.ips.begin(), res_.ips.end(), u) == res_.ips.end())
                     res_.ips.push_back(u);
         std::sort(res_.ips.begin(), res_.ips.end());
-        res_.uses.assign(res_.ips.size(), std::vector<char>(cells_.size(), 0));
+        res_.uses.assign(res_.ips.size(), std::vector<char>(cells_.cells.size(), 0));
         for (std::size_t k = 0; k < res_.ips.size(); ++k)
-            for (std::size_t c = 0; c < cells_.size(); ++c)
-                for (const workload& w : cells_[c])
+            for (std::size_t c = 0; c < cells_.cells.size(); ++c)
+                for (const workload& w : cells_.cells[c])
                     if (w.role == role::compute && w.unit == res_.ips[k])
                         res_.uses[k][c] = 1;
-        res_.rows = rows_;
-        res_.cols = cols_;
+        res_.rows = cells_.rows;
+        res_.cols = cells_.cols;
         res_.base = base_;
         res_.prec = prec_;
         res_.dev = dev_;
@@ -265,8 +263,8 @@ public:
         using arch_type = std::remove_cvref_t<decltype(b.arch())>;
         using latency_node = nais::detail::relaxed_cells_node<u_type, cost_type, design_variables, detail::candidate_latency>;
         res_.relax = &b.params().relax;
-        latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), cols_,
-                             {&cells_, base_, prec_, dev_, &b.params().relax});
+        latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), cells_.cols,
+                             {&cells_.cells, base_, prec_, dev_, &b.params().relax});
         return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), std::move(latency)))),  // Eq. 4
                             nais::sum(blocks_.ref()),                                                        // Eq. 6
                             detail::resource_use_node<u_type, arch_type, T>(b.variable(log2_design_tag{}), b.arch(), &res_));
@@ -279,16 +277,13 @@ public:
     /// 2^u must stay in [1, 4096]: u in [0, 12].
     template <class Loss>
     void validate(const Loss& l) const {
-        const design_type& u = l.variable(log2_design_tag{});
-        for (int k = 0; k < design_variables; ++k)
-            nais::detail::require(std::isfinite(double(u(k))) && u(k) >= 0 && u(k) <= 12, "bundle: log2_design(", k,
-                                  ") = ", u(k), " is outside [0, 12]");
+        nais::detail::require_log2_design(l.variable(log2_design_tag{}), 12, "bundle");
     }
 
     const blocks_type& latency_blocks() const noexcept { return blocks_.value; }
     /// Every IP the space can use.
     const std::vector<ip>& space_ips() const noexcept { return res_.ips; }
-    const std::vector<workload>& candidate_workloads(int i, int m) const { return cells_.at(index(i, m)); }
+    const std::vector<workload>& candidate_workloads(int i, int m) const { return cells_.at(i, m); }
 
     /// The sizes 2^u rounded (Pi at most Pc).
     template <class Loss>
@@ -304,12 +299,7 @@ public:
     }
     template <class Loss>
     std::vector<workload> derive_layers(const Loss& l) const {
-        std::vector<workload> out;
-        const std::vector<int> ops = l.derived_ops();
-        for (int i = 0; i < rows_; ++i)
-            for (const workload& w : cells_[index(i, ops[static_cast<std::size_t>(i)])])
-                out.push_back(w);
-        return out;
+        return cells_.derived(l);
     }
 
     // ---- search hooks (search::co_search)
@@ -322,20 +312,11 @@ public:
     /// Starts at the base design (SkyNet's by default), within the bounds.
     template <class Loss, class Search>
     void prepare_search(Loss& l, const Search& s) const {
-        const interval b = s.bounds(log2_design_tag{});
-        const design_vector start = to_vector(base_);
-        design_type& u = l.variable(log2_design_tag{});
-        for (int k = 0; k < design_variables; ++k)
-            u(k) = static_cast<T>(std::clamp(std::log2(start(k)), b.min, b.max));
+        nais::detail::start_log2_design(l.variable(log2_design_tag{}), to_vector(base_), s.bounds(log2_design_tag{}));
     }
     template <class Loss, class Search>
     void check_search(const Loss& l, const Search& s) const {
-        const interval b = s.bounds(log2_design_tag{});
-        nais::detail::require(b.min >= 0 && b.min <= b.max && b.max <= 12, "co_search: log2_design bounds [", b.min, ", ",
-                              b.max, "] must satisfy 0 <= min <= max <= 12");
-        const double res_ub = static_cast<double>(l.params().res_ub);
-        nais::detail::require(std::isfinite(res_ub) && res_ub > 0,
-                              "co_search: params.res_ub must be set (device.dsp: every resource at its limit), got ", res_ub);
+        nais::detail::require_log2_search(s.bounds(log2_design_tag{}), 12, static_cast<double>(l.params().res_ub));
     }
     /// Derivation, the exact evaluation of the rounded sizes and the exact design search.
     template <class Loss, class Search>
@@ -349,28 +330,16 @@ public:
         return out;
     }
 
-    /// Named accessors nais::loss adds for this model (CRTP).
+    /// Named accessors nais::loss adds for this model (CRTP): log2_design(), grad_log2_design(),
+    /// latency_blocks().
     template <class Loss>
-    class interface : public loss_interface<Loss> {
-        using loss_interface<Loss>::self;
-
-    public:
-        using design_type = model::design_type;
-        using blocks_type = model::blocks_type;
-        design_type& log2_design() noexcept { return self().variable(log2_design_tag{}); }
-        const design_type& log2_design() const noexcept { return self().variable(log2_design_tag{}); }
-        const design_type& grad_log2_design() const noexcept { return self().gradient(log2_design_tag{}); }
-        const blocks_type& latency_blocks() const noexcept { return self().model().latency_blocks(); }
-    };
+    using interface = nais::detail::log2_design_interface<Loss, log2_design_tag, design_type, blocks_type>;
 
 private:
-    std::size_t index(int i, int m) const noexcept { return static_cast<std::size_t>(i) + static_cast<std::size_t>(rows_) * static_cast<std::size_t>(m); }
-
     design base_;
     precision prec_;
     device dev_;
-    int rows_ = 0, cols_ = 0;
-    std::vector<std::vector<workload>> cells_;  ///< per (block, op), index i + N m
+    nais::detail::design_cells<workload> cells_;
     detail::resource_constants res_;
     expr::placeholder<blocks_type> blocks_;
 };

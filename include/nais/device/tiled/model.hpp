@@ -198,7 +198,7 @@ public:
         : dev_(dev), prec_(p), mode_(m), blocks_(space.num_blocks(), 1) {
         tiled::validate(dev_);
         tiled::validate(p, dev_);
-        cells_.resize(static_cast<std::size_t>(space.num_blocks()) * static_cast<std::size_t>(space.num_ops()));
+        cells_.resize(space.num_blocks(), space.num_ops());
         for (int op = 0; op < space.num_ops(); ++op)
             for (int i = 0; i < space.num_blocks(); ++i)
                 if (op_runs_on_hardware(space, i, op)) {
@@ -211,12 +211,11 @@ public:
                             l.name = "block " + std::to_string(i) + " op " + std::to_string(op) + ": " + l.name;
                     }
                     tk_ = std::max(tk_, largest_kernel(w));
-                    cells_[index(i, op, space.num_blocks())] = std::move(w);
+                    cells_.at(i, op) = std::move(w);
                 }
-        num_blocks_ = space.num_blocks();
         design probe;
         probe.Tk = tk_;
-        for (const auto& c : cells_)
+        for (const auto& c : cells_.cells)
             for (const workload& l : c)
                 tiled::validate(l, probe, dev_);
     }
@@ -229,8 +228,8 @@ public:
         using u_type = std::remove_cvref_t<decltype(b.variable(log2_design_tag{}))>;
         using latency_node = nais::detail::relaxed_cells_node<u_type, cost_type, design_variables, detail::candidate_latency>;
         const relaxation* relax = &b.params().relax;
-        latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), num_ops(),
-                             {&cells_, dev_, prec_, mode_, relax});
+        latency_node latency(b.variable(log2_design_tag{}), blocks_.value.rows(), cells_.cols,
+                             {&cells_.cells, dev_, prec_, mode_, relax});
         using total_type = decltype(nais::sum(blocks_.ref()));
         return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), std::move(latency)))),  // Eq. 4
                             detail::latency_over_target_node<total_type, T>(nais::sum(blocks_.ref()), relax,   // Eq. 6
@@ -249,11 +248,7 @@ public:
     /// 2^u must stay a design value: every u in [0, 20].
     template <class Loss>
     void validate(const Loss& l) const {
-        const design_type& u = l.variable(log2_design_tag{});
-        for (int k = 0; k < design_variables; ++k)
-            nais::detail::require(std::isfinite(double(u(k))) && u(k) >= 0 && u(k) <= std::log2(double(max_design_value)),
-                                  "fpga-tiled: log2_design(", k, ") = ", u(k), " is outside [0, ",
-                                  std::log2(double(max_design_value)), "] (2^u is a tile or port size)");
+        nais::detail::require_log2_design(l.variable(log2_design_tag{}), std::log2(double(max_design_value)), "fpga-tiled");
     }
 
     /// Expected ms per block (Eq. 4).
@@ -264,7 +259,7 @@ public:
     const precision& bits() const noexcept { return prec_; }
     tiled::mode latency_mode() const noexcept { return mode_; }
     /// The workloads of op m of block i (empty for a skip op).
-    const std::vector<workload>& candidate_workloads(int i, int m) const { return cells_.at(index(i, m, num_blocks_)); }
+    const std::vector<workload>& candidate_workloads(int i, int m) const { return cells_.at(i, m); }
 
     /// The design 2^u rounded to the nearest integers, ports trimmed (largest first) to fit.
     template <class Loss>
@@ -282,12 +277,7 @@ public:
     /// The workloads of the network the logits stand for (argmax of every row of theta).
     template <class Loss>
     std::vector<workload> derive_layers(const Loss& l) const {
-        std::vector<workload> out;
-        const std::vector<int> ops = l.derived_ops();
-        for (int i = 0; i < num_blocks_; ++i)
-            for (const workload& w : cells_[index(i, ops[static_cast<std::size_t>(i)], num_blocks_)])
-                out.push_back(w);
-        return out;
+        return cells_.derived(l);
     }
 
     // ---- search hooks (search::co_search)
@@ -297,7 +287,7 @@ public:
     template <class P>
     interval search_bounds(log2_design_tag, const P&) const {
         double largest = std::max(double(dev_.dsp / dev_.dsp_per_multiplier), double(dev_.port_bits / dev_.word_bits));
-        for (const auto& c : cells_)
+        for (const auto& c : cells_.cells)
             for (const workload& l : c)
                 largest = std::max({largest, double(l.R), double(l.C)});
         return {0, std::ceil(std::log2(std::max(1.0, largest)))};
@@ -313,19 +303,12 @@ public:
         start << std::sqrt(mults) / 2, std::sqrt(mults) / 2, 8, 8, words / 3, words / 3, words / 3;
         if (l.params().start_design)
             start = to_vector(*l.params().start_design);
-        design_type& u = l.variable(log2_design_tag{});
-        for (int k = 0; k < design_variables; ++k)
-            u(k) = static_cast<T>(std::clamp(std::log2(std::max(1.0, start(k))), b.min, b.max));
+        nais::detail::start_log2_design(l.variable(log2_design_tag{}), start, b);
     }
     template <class Loss, class Search>
     void check_search(const Loss& l, const Search& s) const {
-        const interval b = s.bounds(log2_design_tag{});
-        nais::detail::require(b.min >= 0 && b.min <= b.max && b.max <= std::log2(double(max_design_value)),
-                              "co_search: log2_design bounds [", b.min, ", ", b.max, "] must satisfy 0 <= min <= max <= ",
-                              std::log2(double(max_design_value)));
-        const double res_ub = static_cast<double>(l.params().res_ub);
-        nais::detail::require(std::isfinite(res_ub) && res_ub > 0,
-                              "co_search: params.res_ub must be set (device.dsp: every resource at its limit), got ", res_ub);
+        nais::detail::require_log2_search(s.bounds(log2_design_tag{}), std::log2(double(max_design_value)),
+                                          static_cast<double>(l.params().res_ub));
     }
     /// Derivation, exact evaluation of the rounded design and the exact design search on the
     /// derived network.
@@ -340,31 +323,17 @@ public:
         return out;
     }
 
-    /// Named accessors nais::loss adds for this model (CRTP).
+    /// Named accessors nais::loss adds for this model (CRTP): log2_design(), grad_log2_design(),
+    /// latency_blocks().
     template <class Loss>
-    class interface : public loss_interface<Loss> {
-        using loss_interface<Loss>::self;
-
-    public:
-        using design_type = model::design_type;
-        using blocks_type = model::blocks_type;
-        design_type& log2_design() noexcept { return self().variable(log2_design_tag{}); }
-        const design_type& log2_design() const noexcept { return self().variable(log2_design_tag{}); }
-        const design_type& grad_log2_design() const noexcept { return self().gradient(log2_design_tag{}); }
-        /// Expected ms per block (Eq. 4).
-        const blocks_type& latency_blocks() const noexcept { return self().model().latency_blocks(); }
-    };
+    using interface = nais::detail::log2_design_interface<Loss, log2_design_tag, design_type, blocks_type>;
 
 private:
-    static std::size_t index(int i, int m, int n) noexcept { return static_cast<std::size_t>(i) + static_cast<std::size_t>(n) * static_cast<std::size_t>(m); }
-    Eigen::Index num_ops() const noexcept { return static_cast<Eigen::Index>(cells_.size()) / std::max(1, num_blocks_); }
-
     device dev_;
     precision prec_;
     tiled::mode mode_;
     int tk_ = 1;
-    int num_blocks_ = 0;
-    std::vector<std::vector<workload>> cells_;  ///< per (block, op), index i + N m
+    nais::detail::design_cells<workload> cells_;
     expr::placeholder<blocks_type> blocks_;
 };
 
