@@ -14,6 +14,8 @@
 // The accuracy cost is nais's documented stand-in (bundle::capacity_standin).
 #include "bundle_reader.hpp"
 
+#include <svg.hpp>
+
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -408,68 +410,24 @@ std::string bundle_pareto_svg(const json& r) {
     if (!r.contains("bundles"))
         throw spec_error("--svg: the spec has no \"bundles\" task to plot");
     std::vector<const json*> pts;
+    std::vector<double> xs, ys;
     for (const auto& b : r["bundles"]["ranked"])
-        if (b["feasible"].get<bool>())
+        if (b["feasible"].get<bool>()) {
             pts.push_back(&b);
-    const double W = 820, H = 520, L = 80, R = 40, T = 60, B = 60;
-    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
-    for (const json* b : pts) {
-        x0 = std::min(x0, (*b)["ms"].get<double>());
-        x1 = std::max(x1, (*b)["ms"].get<double>());
-        y0 = std::min(y0, (*b)["accuracy_cost"].get<double>());
-        y1 = std::max(y1, (*b)["accuracy_cost"].get<double>());
-    }
-    if (pts.empty() || !(x0 > 0))
-        x0 = 1, x1 = 10, y0 = 0, y1 = 1;
-    if (x1 <= x0 * 1.5)
-        x1 = x0 * 1.5;
-    if (y1 <= y0)
-        y1 = y0 + 1;
-    // latency on a log axis (bundles span orders of magnitude), one decade step 1-2-5
-    const double lx0 = std::log10(x0 / 1.3), lx1 = std::log10(x1 * 1.3);
-    const double py = (y1 - y0) * 0.08;
-    y0 -= py, y1 += py;
-    const auto sx = [&](double x) { return L + (std::log10(x) - lx0) / (lx1 - lx0) * (W - L - R); };
-    const auto sy = [&](double y) { return H - B - (y - y0) / (y1 - y0) * (H - T - B); };
-    std::ostringstream os;
-    char buf[512];
-    const auto put = [&](const char* fmt, auto... args) {
-        std::snprintf(buf, sizeof buf, fmt, args...);
-        os << buf;
-    };
-    put("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-        "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"%.0f\" height=\"%.0f\" fill=\"white\"/>\n",
-        W, H, W, H, W, H);
-    put("<text x=\"%.0f\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">Bundles on probe networks (%zu fit the "
-        "device)</text>\n",
-        W / 2, pts.size());
-    put("<text x=\"%.0f\" y=\"40\" text-anchor=\"middle\">filled: Pareto over (accuracy cost, ms, resources); area: "
-        "resource share</text>\n",
-        W / 2);
-    put("<path d=\"M%.1f %.1f V%.1f H%.1f\" stroke=\"black\" fill=\"none\"/>\n", L, T, H - B, W - R);
-    for (double decade = std::floor(lx0); decade <= lx1; decade += 1)
-        for (double m : {1.0, 2.0, 5.0}) {
-            const double x = m * std::pow(10.0, decade);
-            if (std::log10(x) < lx0 || std::log10(x) > lx1)
-                continue;
-            put("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", sx(x), H - B, sx(x), H - B + 5);
-            put("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n", sx(x), H - B + 18, x);
+            xs.push_back(b["ms"].get<double>());
+            ys.push_back(b["accuracy_cost"].get<double>());
         }
-    for (int k = 0; k <= 4; ++k) {
-        const double y = y0 + (y1 - y0) * k / 4;
-        put("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", L - 5, sy(y), L, sy(y));
-        put("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n", L - 8, sy(y) + 4, y);
-    }
-    put("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">probe latency (ms per image, log scale)</text>\n",
-        (L + W - R) / 2, H - 15);
-    put("<text x=\"18\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 18 %.1f)\">accuracy cost (stand-in)</text>\n",
-        (T + H - B) / 2, (T + H - B) / 2);
+    // latency on a log axis (bundles span orders of magnitude)
+    nais_svg::chart c(820, 520, nais_svg::axis::fit(xs, true, "probe latency (ms per image, log scale)", 0.1),
+                      nais_svg::axis::fit(ys, false, "accuracy cost (stand-in)", 0.08),
+                      "Bundles on probe networks (" + std::to_string(pts.size()) + " fit the device)",
+                      "filled: Pareto over (accuracy cost, ms, resources); area: resource share", 80, 40, 60, 60);
     struct box {
         double x0, y0, x1, y1;
     };
     std::vector<box> placed;
     const auto free_at = [&](const box& b) {
-        if (b.x0 < L || b.x1 > W - 2 || b.y0 < T - 8)
+        if (b.x0 < c.left() || b.x1 > 820 - 2 || b.y0 < c.top() - 8)
             return false;
         for (const box& o : placed)
             if (b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1)
@@ -477,32 +435,27 @@ std::string bundle_pareto_svg(const json& r) {
         return true;
     };
     for (const json* b : pts) {  // markers first, then labels where they do not overlap
-        const double x = sx((*b)["ms"].get<double>()), y = sy((*b)["accuracy_cost"].get<double>());
+        const double x = c.sx((*b)["ms"].get<double>()), y = c.sy((*b)["accuracy_cost"].get<double>());
         const double radius = 3 + 7 * std::sqrt(std::clamp((*b)["resource_share"].get<double>(), 0.0, 1.0));
-        put("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" fill-opacity=\"0.55\" stroke=\"#1f5fbf\"/>\n", x, y,
-            radius, (*b)["pareto"].get<bool>() ? "#1f5fbf" : "none");
+        c.raw().circle(x, y, radius, (*b)["pareto"].get<bool>() ? "#1f5fbf" : "none", "fill-opacity=\"0.55\" stroke=\"#1f5fbf\"");
         placed.push_back({x - radius, y - radius, x + radius, y + radius});  // labels keep off the markers
     }
     for (const json* b : pts) {
         if (!(*b)["pareto"].get<bool>())
             continue;
-        const double x = sx((*b)["ms"].get<double>()), y = sy((*b)["accuracy_cost"].get<double>());
-        std::string name = (*b)["bundle"].get<std::string>();
-        for (char& c : name)  // the names are ours ([a-z0-9+]); keep the SVG well formed regardless
-            if (c == '<' || c == '>' || c == '&' || c == '"')
-                c = '?';
+        const double x = c.sx((*b)["ms"].get<double>()), y = c.sy((*b)["accuracy_cost"].get<double>());
+        const std::string name = (*b)["bundle"].get<std::string>();
         const double w = 7.2 * double(name.size()), h = 12;
         for (const box& b2 : {box{x + 11, y - h - 2, x + 11 + w, y - 2}, box{x - 11 - w, y - h - 2, x - 11, y - 2},
                               box{x + 11, y + 2, x + 11 + w, y + 2 + h}, box{x - 11 - w, y + 2, x - 11, y + 2 + h}}) {
             if (!free_at(b2))
                 continue;
             placed.push_back(b2);
-            put("<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", b2.x0, b2.y1 - 2, name.c_str());
+            c.raw().text(b2.x0, b2.y1 - 2, name);
             break;
         }
     }
-    os << "</svg>\n";
-    return os.str();
+    return c.str();
 }
 
 }  // namespace nais_eval

@@ -16,6 +16,8 @@
 //   "exact": false | true | {"node_limit": N}
 #include "map_reader.hpp"
 
+#include <svg.hpp>
+
 #include <cstdio>
 #include <iomanip>
 #include <map>
@@ -161,20 +163,6 @@ map_member accelerator_of(const json& j, const std::string& at) {
 
 double ms(double seconds) { return seconds * 1e3; }
 
-/// Text safe inside SVG elements and attributes.
-std::string xml(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
 
 json schedule_json(const h2h::workload& w, const h2h::cost_table& t, const h2h::schedule& s, double joules_per_byte) {
     json rows = json::array();
@@ -414,56 +402,51 @@ std::string map_gantt_svg(const json& result) {
         horizon = 1;
     const double left = 150, width = 760, lane = 22, gap = 8, title = 22;
     const double panel_h = title + double(accs.size()) * lane + gap + 18;
-    const double height = 40 + double(panels.size()) * panel_h + 30;
+    nais_svg::canvas c(left + width + 30, 40 + double(panels.size()) * panel_h + 30);
     static const char* colours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
     std::map<std::string, const char*> colour_of;
     for (std::size_t s = 0; s < streams.size(); ++s)
         colour_of[streams[s]] = colours[s % 10];
-    std::ostringstream o;
-    o << std::fixed << std::setprecision(2);
-    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << left + width + 30 << "\" height=\"" << height
-      << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-    o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-    o << "<text x=\"10\" y=\"20\" font-size=\"14\">nais-map: " << result["layers"].get<std::size_t>() << " layers, " << streams.size()
-      << " streams, " << accs.size() << " accelerators (time axis shared, ms)</text>\n";
+    const auto fixed = [](double v, int digits) {
+        std::ostringstream o;
+        o << std::fixed << std::setprecision(digits) << v;
+        return o.str();
+    };
+    c.text(10, 20, "nais-map: " + std::to_string(result["layers"].get<std::size_t>()) + " layers, " + std::to_string(streams.size()) +
+                       " streams, " + std::to_string(accs.size()) + " accelerators (time axis shared, ms)",
+           "start", "font-size=\"14\"");
     double y = 40;
     for (const json* p : panels) {
         const json& s = *p;
-        o << "<text x=\"10\" y=\"" << y + 14 << "\" font-size=\"12\">step " << s["step"].get<int>() << ": " << step_name(s["step"].get<int>())
-          << " - " << s["makespan_ms"].get<double>() << " ms, " << s["energy_j"].get<double>() << " J</text>\n";
+        c.text(10, y + 14, "step " + std::to_string(s["step"].get<int>()) + ": " + step_name(s["step"].get<int>()) + " - " +
+                               fixed(s["makespan_ms"].get<double>(), 2) + " ms, " + fixed(s["energy_j"].get<double>(), 2) + " J",
+               "start", "font-size=\"12\"");
         const double top = y + title;
         for (std::size_t a = 0; a < accs.size(); ++a) {
-            o << "<text x=\"10\" y=\"" << top + double(a) * lane + 15 << "\">" << xml(accs[a]) << "</text>\n";
-            o << "<rect x=\"" << left << "\" y=\"" << top + double(a) * lane << "\" width=\"" << width << "\" height=\"" << lane - 2
-              << "\" fill=\"#f4f4f4\"/>\n";
+            c.text(10, top + double(a) * lane + 15, accs[a]);
+            c.rect(left, top + double(a) * lane, width, lane - 2, "#f4f4f4");
         }
         for (const json& x : s["schedule"]) {
             const std::size_t a = static_cast<std::size_t>(std::find(accs.begin(), accs.end(), x["accelerator"].get<std::string>()) - accs.begin());
-            const double x0 = left + width * x["start_ms"].get<double>() / horizon;
-            const double w = std::max(0.5, width * (x["end_ms"].get<double>() - x["start_ms"].get<double>()) / horizon);
-            const std::string stream = x["stream"].get<std::string>();
-            o << "<rect x=\"" << x0 << "\" y=\"" << top + double(a) * lane + 1 << "\" width=\"" << w << "\" height=\"" << lane - 4
-              << "\" fill=\"" << colour_of[stream] << "\" stroke=\"white\" stroke-width=\"0.5\"" << (x["weights_resident"].get<bool>() ? "" : " fill-opacity=\"0.6\"")
-              << "><title>" << xml(x["layer"].get<std::string>()) << " " << x["start_ms"].get<double>() << "-" << x["end_ms"].get<double>()
-              << " ms</title></rect>\n";
+            const double start = x["start_ms"].get<double>(), end = x["end_ms"].get<double>();
+            c.rect(left + width * start / horizon, top + double(a) * lane + 1, std::max(0.5, width * (end - start) / horizon), lane - 4,
+                   colour_of[x["stream"].get<std::string>()],
+                   std::string("stroke=\"white\" stroke-width=\"0.5\"") + (x["weights_resident"].get<bool>() ? "" : " fill-opacity=\"0.6\""),
+                   x["layer"].get<std::string>() + " " + fixed(start, 2) + "-" + fixed(end, 2) + " ms");
         }
         const double axis = top + double(accs.size()) * lane + 2;
-        for (int k = 0; k <= 5; ++k) {
-            const double v = horizon * k / 5;
-            o << "<text x=\"" << left + width * k / 5 - 10 << "\" y=\"" << axis + 12 << "\" fill=\"#555\">" << std::setprecision(1) << v
-              << std::setprecision(2) << "</text>\n";
-        }
+        for (int k = 0; k <= 5; ++k)
+            c.text(left + width * k / 5 - 10, axis + 12, fixed(horizon * k / 5, 1), "start", "fill=\"#555\"");
         y += panel_h;
     }
     double lx = left;
     for (const std::string& s : streams) {
-        o << "<rect x=\"" << lx << "\" y=\"" << y + 4 << "\" width=\"12\" height=\"12\" fill=\"" << colour_of[s] << "\"/><text x=\"" << lx + 16
-          << "\" y=\"" << y + 14 << "\">" << xml(s) << "</text>\n";
+        c.rect(lx, y + 4, 12, 12, colour_of[s]);
+        c.text(lx + 16, y + 14, s);
         lx += 90;
     }
-    o << "<text x=\"" << lx + 10 << "\" y=\"" << y + 14 << "\" fill=\"#555\">(paler: weights moved from host memory)</text>\n";
-    o << "</svg>\n";
-    return o.str();
+    c.text(lx + 10, y + 14, "(paler: weights moved from host memory)", "start", "fill=\"#555\"");
+    return c.str();
 }
 
 }  // namespace nais_eval

@@ -4,6 +4,7 @@
 #pragma once
 #include <nais_eval/common_reader.hpp>
 #include <nais_eval/space_reader.hpp>
+#include <svg.hpp>
 
 #include <nais/fpga.hpp>
 #include <nais/network.hpp>
@@ -270,78 +271,37 @@ void write_csv(std::ostream& os, const sweep_job<Arch>& job, const std::vector<n
 /// as a staircase. Written directly, no plotting tool needed.
 template <class Arch>
 void write_svg(std::ostream& os, const sweep_job<Arch>& job, const nais::sweep::sweep_result& r) {
-    const double W = 720, H = 480, L = 80, R = 20, T = 40, B = 60;
     const double to_ms = 1.0 / (job.clock_mhz * 1e3);
     const auto& objs = job.options.objectives;
     const bool by_interval = std::find(objs.begin(), objs.end(), nais::sweep::objective::latency) == objs.end() &&
                              std::find(objs.begin(), objs.end(), nais::sweep::objective::interval) != objs.end();
     auto time_ms = [&](const nais::sweep::point& p) { return (by_interval ? p.interval_cycles : p.latency_cycles) * to_ms; };
-    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
-    auto extend = [&](const nais::sweep::point& p) {
-        x0 = std::min(x0, time_ms(p));
-        x1 = std::max(x1, time_ms(p));
-        y0 = std::min(y0, p.dsp);
-        y1 = std::max(y1, p.dsp);
-    };
-    for (const auto& p : r.front)
-        extend(p);
+    std::vector<double> xs, ys;
+    for (const auto* set : {&r.front, &r.sample})
+        for (const auto& p : *set) {
+            xs.push_back(time_ms(p));
+            ys.push_back(p.dsp);
+        }
+    char title[256];
+    std::snprintf(title, sizeof title, "Pareto front: %zu of %llu points (%llu within %.0f DSPs)", r.front.size(),
+                  static_cast<unsigned long long>(r.points), static_cast<unsigned long long>(r.feasible), job.options.dsp_budget);
+    char xlabel[128];
+    std::snprintf(xlabel, sizeof xlabel, "%s (ms at %.0f MHz)", by_interval ? "interval between frames" : "latency", job.clock_mhz);
+    nais_svg::chart c(720, 480, nais_svg::axis::fit(xs, false, xlabel, 0.05, true), nais_svg::axis::fit(ys, false, "DSPs", 0.05, true),
+                      title, "", 80, 20, 40, 60);
+    c.hline(job.options.dsp_budget, "red", "stroke-dasharray=\"4 3\"");
     for (const auto& p : r.sample)
-        extend(p);
-    if (r.front.empty() && r.sample.empty())
-        x0 = y0 = 0, x1 = y1 = 1;
-    if (x1 <= x0)
-        x1 = x0 + 1;
-    if (y1 <= y0)
-        y1 = y0 + 1;
-    const double px = (x1 - x0) * 0.05, py = (y1 - y0) * 0.05;
-    x0 = std::max(0.0, x0 - px), x1 += px, y0 = std::max(0.0, y0 - py), y1 += py;  // all values are >= 0
-    auto sx = [&](double x) { return L + (x - x0) / (x1 - x0) * (W - L - R); };
-    auto sy = [&](double y) { return H - B - (y - y0) / (y1 - y0) * (H - T - B); };
-    char buf[512];
-    auto put = [&](const char* fmt, auto... args) {
-        std::snprintf(buf, sizeof buf, fmt, args...);
-        os << buf;
-    };
-    put("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-        "font-family=\"sans-serif\" font-size=\"12\">\n",
-        W, H, W, H);
-    put("<rect width=\"%.0f\" height=\"%.0f\" fill=\"white\"/>\n", W, H);
-    put("<text x=\"%.0f\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">Pareto front: %zu of %llu points "
-        "(%llu within %.0f DSPs)</text>\n",
-        W / 2, r.front.size(), static_cast<unsigned long long>(r.points), static_cast<unsigned long long>(r.feasible),
-        job.options.dsp_budget);
-    // axes with five ticks each
-    put("<path d=\"M%.1f %.1f V%.1f H%.1f\" stroke=\"black\" fill=\"none\"/>\n", L, T, H - B, W - R);
-    for (int k = 0; k <= 4; ++k) {
-        const double x = x0 + (x1 - x0) * k / 4, y = y0 + (y1 - y0) * k / 4;
-        put("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", sx(x), H - B, sx(x), H - B + 5);
-        put("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.4g</text>\n", sx(x), H - B + 18, x);
-        put("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", L - 5, sy(y), L, sy(y));
-        put("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n", L - 8, sy(y) + 4, y);
-    }
-    put("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s (ms at %.0f MHz)</text>\n", (L + W - R) / 2, H - 15,
-        by_interval ? "interval between frames" : "latency", job.clock_mhz);
-    put("<text x=\"18\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 18 %.1f)\">DSPs</text>\n",
-        (T + H - B) / 2, (T + H - B) / 2);
-    if (job.options.dsp_budget >= y0 && job.options.dsp_budget <= y1)
-        put("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"red\" stroke-dasharray=\"4 3\"/>\n", L,
-            sy(job.options.dsp_budget), W - R, sy(job.options.dsp_budget));
-    for (const auto& p : r.sample)
-        put("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.5\" fill=\"#999\"/>\n", sx(time_ms(p)), sy(p.dsp));
+        c.point(time_ms(p), p.dsp, 1.5, "#999");
     // the front by latency, as a staircase (a design is as good as anything up and to the right)
     std::vector<nais::sweep::point> front = r.front;
     std::sort(front.begin(), front.end(), [&](auto& a, auto& b) { return time_ms(a) < time_ms(b); });
-    if (!front.empty()) {
-        os << "<path fill=\"none\" stroke=\"#1f5fbf\" d=\"";
-        for (std::size_t k = 0; k < front.size(); ++k) {
-            const double x = sx(time_ms(front[k])), y = sy(front[k].dsp);
-            put(k == 0 ? "M%.1f %.1f" : " H%.1f V%.1f", x, y);
-        }
-        os << "\"/>\n";
-    }
+    std::vector<std::pair<double, double>> stairs;
     for (const auto& p : front)
-        put("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f5fbf\"/>\n", sx(time_ms(p)), sy(p.dsp));
-    os << "</svg>\n";
+        stairs.emplace_back(time_ms(p), p.dsp);
+    c.staircase(stairs, "#1f5fbf");
+    for (const auto& p : front)
+        c.point(time_ms(p), p.dsp, 3, "#1f5fbf");
+    os << c.str();
 }
 
 /// The summary table printed at the end of a sweep.
