@@ -125,44 +125,32 @@ void print_table(const nais::net::network& n, const nais::net::network_report& r
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
     bool as_json = false, export_description = false, list = false, signatures = false;
-    std::string model, file, choice;
-    for (std::size_t k = 0; k < args.size(); ++k) {
-        const std::string& a = args[k];
-        if (a == "-h" || a == "--help") {
-            std::cout << usage;
-            return 0;
-        } else if (a == "--json") {
+    std::string model, choice;
+    std::string file = nais_cli::parse_arguments(argc, argv, "nais-net", usage, [&](const std::string& a, int& k) {
+        const auto value = [&](const char* what) -> std::string {
+            if (k + 1 >= argc)
+                nais_cli::bad_usage("nais-net", a + " needs " + what);
+            return argv[++k];
+        };
+        if (a == "--json")
             as_json = true;
-        } else if (a == "--export") {
+        else if (a == "--export")
             export_description = true;
-        } else if (a == "--list") {
+        else if (a == "--list")
             list = true;
-        } else if (a == "--signatures") {
+        else if (a == "--signatures")
             signatures = true;
-        } else if (a == "--choice") {
-            if (k + 1 == args.size()) {
-                nais_cli::report("nais-net", "--choice needs candidate indices I,J,... (one per searchable block)");
-                return 2;
-            }
-            choice = args[++k];
-        } else if (a == "--model") {
-            if (k + 1 == args.size()) {
-                nais_cli::report("nais-net", "--model needs a name (see --list)");
-                return 2;
-            }
-            model = args[++k];
-        } else if (a.size() > 1 && a[0] == '-' && a != "-") {
-            nais_cli::report("nais-net", "unknown option '" + a + "' (see --help)");
-            return 2;
-        } else if (file.empty()) {
-            file = a;
-        } else {
-            nais_cli::report("nais-net", "more than one network file given ('" + file + "', '" + a + "')");
-            return 2;
-        }
-    }
+        else if (a == "--choice")
+            choice = value("candidate indices I,J,... (one per searchable block)");
+        else if (a == "--model")
+            model = value("a name (see --list)");
+        else
+            return false;
+        return true;
+    });
+    if (!model.empty() && file == "-")
+        file.clear();  // no spec file: the zoo model
     if (list) {
         for (const auto& n : nais::net::zoo_names())
             std::cout << n << '\n';
@@ -170,12 +158,10 @@ int main(int argc, char** argv) {
             std::cout << n << "   (space)\n";
         return 0;
     }
-    if (model.empty() && file.empty())
-        file.assign(1, '-');  // standard input, as nais-eval (assign: GCC 12 warns on = "-")
-    if ((!model.empty() && !file.empty()) || int(as_json) + int(export_description) + int(signatures) > 1) {
-        std::cerr << usage;
-        return 2;
-    }
+    if (!model.empty() && !file.empty())
+        nais_cli::bad_usage("nais-net", "give --model NAME or a description file, not both");
+    if (int(as_json) + int(export_description) + int(signatures) > 1)
+        nais_cli::bad_usage("nais-net", "--json, --export and --signatures exclude each other");
     try {
         nais::net::network n;
         std::optional<nais::layered_space> space;
