@@ -6,16 +6,7 @@
 // out, and Eigen allocates with malloc, which operator new never sees. So this TU routes
 // eigen_assert to an exception in every build type, and a control case below proves that a
 // forbidden Eigen allocation is caught.
-#include <stdexcept>
-struct eigen_assertion : std::logic_error {
-    using std::logic_error::logic_error;
-};
-#define eigen_assert(x)                                              \
-    do {                                                             \
-        if (!(x))                                                    \
-            throw eigen_assertion("eigen_assert failed: " #x);       \
-    } while (false)
-#define EIGEN_RUNTIME_NO_MALLOC
+#include "no_malloc_prelude.hpp"  // first: it configures Eigen (a precompiled header of its own)
 #include "fpga_checks.hpp"
 #include "test_part.hpp"
 

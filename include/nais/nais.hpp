@@ -11,6 +11,7 @@
 //   <nais/bundle.hpp>  bundle (IP-reuse) FPGA accelerator: SkyNet IPs, bundles, growth, co-search
 //   <nais/h2h.hpp>     H2H: multi-task workloads on heterogeneous platforms, mapper, co-design
 //   <nais/dataflow.hpp> DANCE: PE-array dataflow accelerators (Timeloop's conventions), co-search
+//   <nais/calibrated.hpp> a latency model fitted to measured networks of the user's device
 //   <nais/network.hpp> layers of real networks, shapes, MACs, parameters, the model zoo
 #pragma once
 #ifndef NAIS_INCLUDED_FROM_UMBRELLA
@@ -27,4 +28,5 @@
 #include <nais/sweep.hpp>
 #include <nais/h2h.hpp>
 #include <nais/dataflow.hpp>
+#include <nais/calibrated.hpp>
 #include <nais/network.hpp>

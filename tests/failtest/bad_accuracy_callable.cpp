@@ -1,6 +1,7 @@
 // An accuracy callable with the wrong signature (no gradient argument) must be rejected with a
 // message that says what the co-search expects.
-#include <nais/nais.hpp>
+#include <nais/fpga.hpp>
+#include <nais/search.hpp>
 int main() {
     nais::fpga::recursive_loss<nais::proxyless_space> loss{nais::proxyless_space{}};
     loss.params().res_ub = 2520;

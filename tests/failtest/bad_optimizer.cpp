@@ -1,5 +1,6 @@
 // A type that is not an optimizer must be rejected by name.
-#include <nais/nais.hpp>
+#include <nais/fpga.hpp>
+#include <nais/search.hpp>
 struct not_an_optimizer {};
 int main() {
     using loss_t = nais::fpga::recursive_loss<nais::proxyless_space>;

@@ -1,4 +1,4 @@
-#include <nais/nais.hpp>
+#include <nais/gpu.hpp>
 #include <array>
 using s = nais::static_space<nais::block_list<nais::block{16, 24, 56, 56, 1}>, nais::op_list<nais::mbconv{3, 4}>,
                              nais::bit_list<8, 16>>;

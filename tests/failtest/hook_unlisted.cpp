@@ -1,6 +1,7 @@
 // A device model that defines a search hook without listing it: nais refuses to guess, and says
 // which hook to list.
-#include <nais/nais.hpp>
+#include <nais/core.hpp>
+#include <nais/search.hpp>
 
 struct latency_model {
     using space_type = nais::proxyless_space;

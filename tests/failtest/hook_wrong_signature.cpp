@@ -1,6 +1,7 @@
 // A device model that lists nais::hook::finish with a finish of another signature (no search
 // argument): a compile error naming the hook, not a silently missing conclusion.
-#include <nais/nais.hpp>
+#include <nais/core.hpp>
+#include <nais/search.hpp>
 
 #include <vector>
 

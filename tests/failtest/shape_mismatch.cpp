@@ -1,4 +1,4 @@
-#include <nais/nais.hpp>
+#include <nais/core.hpp>
 int main() {
     Eigen::Array<double, 4, 3> p = Eigen::Array<double, 4, 3>::Zero();
     Eigen::Array<double, 4, 2> c = Eigen::Array<double, 4, 2>::Zero();

@@ -1,4 +1,4 @@
-#include <nais/nais.hpp>
+#include <nais/core.hpp>
 using s = nais::static_space<nais::block_list<nais::block{0, 24, 56, 56, 1}>, nais::op_list<nais::mbconv{3, 4}>,
                              nais::bit_list<4, 8>>;
 int main() { return s::work_table[0][0] > 0; }

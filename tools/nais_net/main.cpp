@@ -113,7 +113,8 @@ void print_table(const nais::net::network& n, const nais::net::network_report& r
                                                                         : std::to_string(l.kernel_h) + "x" + std::to_string(l.kernel_w))
                                             : "-";
         const std::string stride = windowed || l.kind == nais::net::layer_kind::reorg ? std::to_string(l.stride_h) : "-";
-        const std::string groups = l.kind == nais::net::layer_kind::conv ? std::to_string(l.groups) : "-";
+        const std::string groups =
+            l.kind == nais::net::layer_kind::conv || l.kind == nais::net::layer_kind::shuffle ? std::to_string(l.groups) : "-";
         std::printf("%-28s %-7s %-14s %-14s %-6s %-6s %6s %15lld %12lld\n", x.name.c_str(), nais::net::kind_name(x.kind),
                     shape(x.in).c_str(), shape(x.out).c_str(), kernel.c_str(), stride.c_str(), groups.c_str(),
                     static_cast<long long>(x.macs), static_cast<long long>(x.params));

@@ -51,12 +51,13 @@ inline nais::net::layer_kind kind_of(const json& j, const std::string& key) {
     static const std::vector<std::pair<const char*, layer_kind>> kinds{
         {"conv", layer_kind::conv},     {"fc", layer_kind::fc},   {"pool", layer_kind::pool},
         {"bn_act", layer_kind::bn_act}, {"act", layer_kind::act}, {"add", layer_kind::add},
-        {"concat", layer_kind::concat}, {"reorg", layer_kind::reorg}, {"scale", layer_kind::scale}};
+        {"concat", layer_kind::concat}, {"reorg", layer_kind::reorg}, {"scale", layer_kind::scale},
+        {"shuffle", layer_kind::shuffle}};
     if (j.is_string())
         for (const auto& [name, k] : kinds)
             if (j == name)
                 return k;
-    jd::fail(key, "one of \"conv\", \"fc\", \"pool\", \"bn_act\", \"act\", \"add\", \"concat\", \"reorg\", \"scale\"", j);
+    jd::fail(key, "one of \"conv\", \"fc\", \"pool\", \"bn_act\", \"act\", \"add\", \"concat\", \"reorg\", \"scale\", \"shuffle\"", j);
 }
 
 /// The keys a kind accepts (besides name, kind, inputs).
@@ -71,6 +72,8 @@ inline std::set<std::string> keys_of(nais::net::layer_kind k) {
         return {"op", "kernel", "stride", "padding", "ceil_mode", "global"};
     case layer_kind::reorg:
         return {"stride"};
+    case layer_kind::shuffle:
+        return {"groups"};
     default:
         return {};
     }
@@ -164,6 +167,9 @@ inline nais::net::layer read_layer(const json& x, const std::string& p) {
         read_pair("stride", 1, l.stride_h, l.stride_w);
         break;
     }
+    case layer_kind::shuffle:
+        l.groups = jd::integer_at_least(jd::require_key(x, "groups", q + ".groups"), q + ".groups", 1);
+        break;
     default:
         break;
     }
@@ -240,6 +246,9 @@ inline json to_json(const nais::net::network& n) {
         case layer_kind::reorg:
             x["stride"] = detail::pair_json(l.stride_h, l.stride_w);
             break;
+        case layer_kind::shuffle:
+            x["groups"] = l.groups;
+            break;
         default:
             break;
         }
@@ -270,7 +279,7 @@ inline json report_json(const nais::net::network& n, const nais::net::network_re
                           {"stride", windowed || l.kind == nais::net::layer_kind::reorg
                                          ? detail::pair_json(l.stride_h, l.stride_w)
                                          : json(1)},
-                          {"groups", l.kind == nais::net::layer_kind::conv ? l.groups : 1},
+                          {"groups", l.kind == nais::net::layer_kind::conv || l.kind == nais::net::layer_kind::shuffle ? l.groups : 1},
                           {"macs", x.macs},
                           {"params", x.params}});
     }

@@ -228,6 +228,12 @@ inline network_report analyze(const network& net) {
             lr.stride_h = l.stride_h;
             lr.stride_w = l.stride_w;
             break;
+        case layer_kind::shuffle:
+            require(l.groups >= 1 && a.c % l.groups == 0, "network: layer '", l.name, "': shuffle groups = ", l.groups,
+                    " does not divide its input's ", a.c, " channels");
+            lr.out = a;
+            lr.groups = l.groups;
+            break;
         case layer_kind::scale:
             require(ins.size() == 2, "network: layer '", l.name, "' (scale) takes [x, gate], got ", ins.size(), " inputs");
             require(ins[1].c == a.c && ins[1].h == 1 && ins[1].w == 1, "network: layer '", l.name, "' scales '",
@@ -267,7 +273,7 @@ inline std::string op_signature(const network_report& op) {
             s << " k" << l.kernel_h << 'x' << l.kernel_w;
         if (l.stride_h > 0)
             s << " s" << l.stride_h << 'x' << l.stride_w;
-        if (l.kind == layer_kind::conv)
+        if (l.kind == layer_kind::conv || l.kind == layer_kind::shuffle)
             s << " g" << l.groups;
         s << ' ' << detail::compact(l.in) << '>' << detail::compact(l.out);
     }

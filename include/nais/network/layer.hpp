@@ -13,7 +13,7 @@ namespace nais::net {
 /// What a layer computes. conv covers grouped and depth-wise convolutions (groups = channels);
 /// bn_act is EDD's "otherwise" layer (batch norm + activation, Eq. 12); act an activation alone;
 /// scale the channel-wise product of squeeze-and-excitation (x * gate, gate c x 1 x 1).
-enum class layer_kind { conv, fc, pool, bn_act, act, add, concat, reorg, scale };
+enum class layer_kind { conv, fc, pool, bn_act, act, add, concat, reorg, scale, shuffle };
 
 /// Pooling operator.
 enum class pool_op { max, avg };
@@ -119,6 +119,17 @@ inline layer reorg(std::string name, int stride, std::vector<std::string> inputs
     return l;
 }
 
+/// ShuffleNet's channel shuffle (FBNet's grouped ops too): c channels as groups x (c / groups),
+/// transposed; the shape is kept, no MACs, no parameters, one pass over the activations.
+inline layer shuffle(std::string name, int groups, std::vector<std::string> inputs = {}) {
+    layer l;
+    l.name = std::move(name);
+    l.kind = layer_kind::shuffle;
+    l.groups = groups;
+    l.inputs = std::move(inputs);
+    return l;
+}
+
 /// The name nais-net prints for a kind ("other" for act and scale).
 inline const char* kind_name(layer_kind k) noexcept {
     switch (k) {
@@ -136,6 +147,8 @@ inline const char* kind_name(layer_kind k) noexcept {
         return "concat";
     case layer_kind::reorg:
         return "reorg";
+    case layer_kind::shuffle:
+        return "shuffle";
     case layer_kind::act:
     case layer_kind::scale:
     default:

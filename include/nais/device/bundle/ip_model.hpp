@@ -243,6 +243,7 @@ inline std::vector<workload> workloads(const net::network& n) {
             w.W = l.in.w;
             break;
         case layer_kind::reorg:
+        case layer_kind::shuffle:  // a permutation of channels: one pass over the activations
         case layer_kind::add:
             w.role = role::transfer;
             w.transfer_elements = l.in_elements + l.out_elements;
