@@ -20,6 +20,15 @@ class CMakeExtension(Extension):
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
         out = pathlib.Path(self.get_ext_fullpath(ext.name)).resolve().parent
+        prebuilt = os.environ.get("NAIS_PYTHON_PREBUILT")
+        if prebuilt:  # an extension this repository's CMake build already made (CI's test build)
+            found = sorted(pathlib.Path(prebuilt).glob("_nais*.so"))
+            if not found:
+                raise RuntimeError(f"NAIS_PYTHON_PREBUILT={prebuilt}: no _nais*.so there")
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(found[0], pathlib.Path(self.get_ext_fullpath(ext.name)))
+            print(f"nais: using the prebuilt extension {found[0]}", flush=True)
+            return
         build = pathlib.Path(self.build_temp).resolve() / "cmake"
         generator = ["-G", "Ninja"] if shutil.which("ninja") else []
         subprocess.check_call(["cmake", "-S", str(SOURCE), "-B", str(build), *generator, "-DCMAKE_BUILD_TYPE=Release",

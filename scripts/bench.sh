@@ -14,14 +14,14 @@ NAIS_WITH_TORCH=1 bash scripts/install-deps.sh
 build=${NAIS_BUILD_DIR:-build-bench}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNAIS_BUILD_BENCHMARKS=ON \
       "-DNAIS_BENCH_ARCH_FLAGS=${NAIS_BENCH_ARCH_FLAGS:-}" "-DNAIS_BENCH_STATIC_SIZES=${NAIS_BENCH_STATIC_SIZES:-5;20;80}" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_fpga_loss bench_devices bench_search bench_sweep bench_tiled bench_bundle bench_h2h bench_dataflow \
+cmake --build "$build" -j "$(nproc)" --target bench_fpga_loss bench_devices bench_search bench_sweep bench_tiled bench_bundle bench_h2h bench_dataflow bench_calibrated \
       _nais nais_python_package
 mode=${1:---run}
 [ $# -gt 0 ] && shift
 if [ "$mode" = "--build-only" ]; then
   exit 0
 fi
-for b in bench_fpga_loss bench_devices bench_search bench_sweep bench_tiled bench_bundle bench_h2h bench_dataflow; do
+for b in bench_fpga_loss bench_devices bench_search bench_sweep bench_tiled bench_bundle bench_h2h bench_dataflow bench_calibrated; do
   echo "== $b"
   "$build/bench/$b" "$@"
 done

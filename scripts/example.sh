@@ -13,7 +13,7 @@ bash scripts/install-deps.sh
 source scripts/configure.sh
 build=${NAIS_BUILD_DIR:-build}
 nais_configure "$build"
-cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined gpu_latency_table loom_asic custom_device bundle_skynet h2h_mapping dataflow_cosearch dataflow_relaxed
+cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined gpu_latency_table loom_asic custom_device bundle_skynet h2h_mapping dataflow_cosearch dataflow_relaxed calibrated_fbnet
 "$build/examples/edd_fpga"
 "$build/examples/co_search_recursive"
 "$build/examples/co_search_pipelined"
@@ -24,3 +24,4 @@ cmake --build "$build" --target edd_fpga co_search_recursive co_search_pipelined
 "$build/examples/h2h_mapping"
 "$build/examples/dataflow_cosearch"
 "$build/examples/dataflow_relaxed"
+"$build/examples/calibrated_fbnet"

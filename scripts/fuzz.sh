@@ -10,7 +10,9 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [HARNESS...]   a campaign of SECONDS (default 60) per harness;
 #                                                 prints execs, coverage and findings per harness
-#   bash scripts/fuzz.sh --replay [HARNESS...]    runs every seed and regression input once (CI)
+#   bash scripts/fuzz.sh --replay [HARNESS...]    runs every seed and regression input once
+#   bash scripts/fuzz.sh --replay-with DIR        the same with the harnesses a sanitizer build
+#                                                 made in DIR (cmake -DNAIS_FUZZ=ON; CI's ctest)
 #
 # Seeds: the specs, networks, spaces and tables under tests/ and examples/, and the regression
 # inputs under tests/fuzz/corpus/HARNESS/ (add a finding's input there once it is fixed). A
@@ -18,11 +20,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-NAIS_WITH_FUZZ=1 bash scripts/install-deps.sh
+[ -n "${NAIS_FUZZ_NO_DEPS:-}" ] || NAIS_WITH_FUZZ=1 bash scripts/install-deps.sh
 
 replay=0
 seconds=60
-if [ "${1:-}" = "--replay" ]; then
+prebuilt=""
+if [ "${1:-}" = "--replay-with" ]; then
+  replay=1
+  prebuilt=$(cd "$2" && pwd)
+  shift 2
+elif [ "${1:-}" = "--replay" ]; then
   replay=1
   shift
 elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then
@@ -33,45 +40,50 @@ all=(fuzz_eval fuzz_sweep fuzz_network fuzz_space fuzz_tables)
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then harnesses=("${all[@]}"); fi
 
-# a replay only runs the seeds once: -O0 builds in half the time (its own directory, so a
-# campaign's -O1 objects are not mixed with it)
-if [ $replay = 1 ]; then
-  opt=-O0
-  out=${NAIS_FUZZ_DIR:-build-fuzz-replay}
+if [ -n "$prebuilt" ]; then
+  out=$prebuilt  # the harnesses a sanitizer build made (cmake -DNAIS_FUZZ=ON)
+  mkdir -p "$out/findings"
 else
-  opt=-O1
-  out=${NAIS_FUZZ_DIR:-build-fuzz}
+  # a replay only runs the seeds once: -O0 builds in half the time (its own directory, so a
+  # campaign's -O1 objects are not mixed with it)
+  if [ $replay = 1 ]; then
+    opt=-O0
+    out=${NAIS_FUZZ_DIR:-build-fuzz-replay}
+  else
+    opt=-O1
+    out=${NAIS_FUZZ_DIR:-build-fuzz}
+  fi
+  mkdir -p "$out/obj" "$out/findings"
+  eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -isystem /usr/include/eigen3)
+  common=(-std=c++20 -g "$opt" -Iinclude -Itools $eigen_inc -DNAIS_FUZZ_CLI_DIR="\"$root/tests/cli\""
+          -fno-sanitize-recover=undefined)
+  link=(-fsanitize=fuzzer,address,undefined)
+  objflags=(-fsanitize=fuzzer-no-link,address,undefined)
+
+  # the readers' translation units (every nais_eval/*.cpp but main.cpp, and json_io.cpp), shared by
+  # the spec harnesses (built once, in parallel)
+  eval_objs=()
+  pids=()
+  for src in tools/json_io.cpp tools/nais_eval/*.cpp; do
+    tu=$(basename "$src" .cpp)
+    [ "$tu" = main ] && continue
+    obj="$out/obj/$tu.o"
+    eval_objs+=("$obj")
+    if [ ! -f "$obj" ] || [ -n "$(find tools include -newer "$obj" -name '*.[ch]pp' -print -quit)" ]; then
+      clang++ "${common[@]}" "${objflags[@]}" -c "$src" -o "$obj" & pids+=($!)
+      if [ ${#pids[@]} -ge "$(nproc)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+    fi
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+
+  build() {  # harness
+    local h=$1 exe="$out/$1" extra=()
+    case $h in fuzz_eval | fuzz_sweep) extra=("${eval_objs[@]}") ;; *) extra=("$out/obj/json_io.o") ;; esac
+    if [ ! -f "$exe" ] || [ -n "$(find tools include tests/fuzz -newer "$exe" -name '*.[ch]pp' -print -quit)" ]; then
+      clang++ "${common[@]}" "${link[@]}" "tests/fuzz/$h.cpp" "${extra[@]}" -o "$exe"
+    fi
+  }
 fi
-mkdir -p "$out/obj" "$out/findings"
-eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -isystem /usr/include/eigen3)
-common=(-std=c++20 -g "$opt" -Iinclude -Itools $eigen_inc -DNAIS_FUZZ_CLI_DIR="\"$root/tests/cli\""
-        -fno-sanitize-recover=undefined)
-link=(-fsanitize=fuzzer,address,undefined)
-objflags=(-fsanitize=fuzzer-no-link,address,undefined)
-
-# the readers' translation units (every nais_eval/*.cpp but main.cpp, and json_io.cpp), shared by
-# the spec harnesses (built once, in parallel)
-eval_objs=()
-pids=()
-for src in tools/json_io.cpp tools/nais_eval/*.cpp; do
-  tu=$(basename "$src" .cpp)
-  [ "$tu" = main ] && continue
-  obj="$out/obj/$tu.o"
-  eval_objs+=("$obj")
-  if [ ! -f "$obj" ] || [ -n "$(find tools include -newer "$obj" -name '*.[ch]pp' -print -quit)" ]; then
-    clang++ "${common[@]}" "${objflags[@]}" -c "$src" -o "$obj" & pids+=($!)
-    if [ ${#pids[@]} -ge "$(nproc)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
-  fi
-done
-for p in "${pids[@]}"; do wait "$p"; done
-
-build() {  # harness
-  local h=$1 exe="$out/$1" extra=()
-  case $h in fuzz_eval | fuzz_sweep) extra=("${eval_objs[@]}") ;; *) extra=("$out/obj/json_io.o") ;; esac
-  if [ ! -f "$exe" ] || [ -n "$(find tools include tests/fuzz -newer "$exe" -name '*.[ch]pp' -print -quit)" ]; then
-    clang++ "${common[@]}" "${link[@]}" "tests/fuzz/$h.cpp" "${extra[@]}" -o "$exe"
-  fi
-}
 
 seeds() {  # harness: the seed files, one per line
   case $1 in
@@ -91,13 +103,15 @@ options() {
 }
 
 # the harnesses, two builds at a time
-running=0
-for h in "${harnesses[@]}"; do
-  build "$h" &
-  running=$((running + 1))
-  if [ $running -ge 2 ]; then wait -n; running=$((running - 1)); fi
-done
-wait
+if [ -z "$prebuilt" ]; then
+  running=0
+  for h in "${harnesses[@]}"; do
+    build "$h" &
+    running=$((running + 1))
+    if [ $running -ge 2 ]; then wait -n; running=$((running - 1)); fi
+  done
+  wait
+fi
 
 status=0
 printf '%-14s %12s %10s %10s %9s\n' harness execs exec/s coverage findings

@@ -277,6 +277,6 @@ TEST_CASE("HotNAS's tiled template and the bundle accelerator on random MBConv s
 #if NAIS_IN_PART(6)
 TEST_CASE("H2H's co-design on random MBConv spaces and DANCE's co-design on random spaces of layers") {
     run_all<runtime_space, 3>(random_mbconv_space, 600, 7);
-    run_all<layered_space, 3>(random_layered_space, 400, 8);
+    run_all<layered_space, 3>(random_layered_space, 200, 8);
 }
 #endif

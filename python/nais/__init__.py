@@ -1,6 +1,7 @@
 """nais: the EDD co-search loss (Li, Hao et al., DAC 2020) and its exact gradients, from Python.
 
     nais.evaluate(spec)        nais-eval in-process: the same spec (a dict) and the same output
+    nais.fit(spec)             nais-fit in-process: a latency model fitted to your measured networks
     nais.Session(spec)         the loss built once from a spec, evaluated many times (NumPy)
     nais.torch.HardwareLoss    a torch.nn.Module over a Session (nais's hand-written backward)
     nais.torch.expected_cost   the hardware term alone, from probabilities already sampled
@@ -11,11 +12,21 @@
 
 The C++ extension (nais._nais) links no libtorch, so one build serves any torch.
 """
-from ._nais import Session, SpecError, analyze, devices, signatures
+from ._nais import Session, SpecError, analyze, devices, network_of, signatures
+from ._nais import fit as _fit
 from ._nais import evaluate as _evaluate
 from ._nais import registry as _registry
 
-__all__ = ["evaluate", "analyze", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
+__all__ = ["evaluate", "fit", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
+
+
+def fit(spec, base_dir=""):
+    """nais-fit in-process: fits the calibrated latency model to the spec's measured networks
+    ({"space", "train", "test" (optional), "model" (optional), "device" (optional)}; CSV paths
+    relative to `base_dir`) and returns nais-fit's document as a dict: "model" (what the
+    "calibrated" device loads), "agreement" of the model and of a linear fit of MACs and a
+    per-(block, op) table on the test rows, and "predictions" [[choice, measured, predicted]]."""
+    return _fit(spec, base_dir)
 
 
 def register_devices(plugin):

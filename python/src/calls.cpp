@@ -2,6 +2,7 @@
 // registry dispatches to the readers compiled in nais_eval_lib.
 #include "calls.hpp"
 
+#include <nais_eval/calibrated_reader.hpp>
 #include <nais_eval/registry.hpp>
 
 namespace nais_python {
@@ -66,6 +67,10 @@ std::unique_ptr<nais_eval::session> open_session(const nlohmann::json& spec, con
     return refusing([&]() -> std::unique_ptr<nais_eval::session> {
         return std::make_unique<guarded_session>(nais_eval::open_session(spec, base_dir));
     });
+}
+
+nlohmann::json fit(const nlohmann::json& spec, const std::string& base_dir) {
+    return refusing([&] { return nais_eval::run_fit(spec, base_dir); });
 }
 
 }  // namespace nais_python

@@ -30,7 +30,11 @@ inline constexpr int max_depth = 64;
 nlohmann::json evaluate(const nlohmann::json& spec, const std::string& base_dir);
 /// A session whose every call turns a refusal into nais_python::refusal.
 std::unique_ptr<nais_eval::session> open_session(const nlohmann::json& spec, const std::string& base_dir);
+/// nais-fit in-process: the fitted calibrated latency model and its agreement (calibrated_reader.hpp).
+nlohmann::json fit(const nlohmann::json& spec, const std::string& base_dir);
 std::vector<std::string> signatures(const nlohmann::json& spec, const std::string& base_dir);
 nlohmann::json analyze(const nlohmann::json& network);
+/// The network of one choice per searchable block of a spec's "space" (nais-net --choice --export).
+nlohmann::json network_of(const nlohmann::json& spec, const std::vector<int>& choice, const std::string& base_dir);
 
 }  // namespace nais_python

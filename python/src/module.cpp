@@ -228,6 +228,22 @@ PYBIND11_MODULE(_nais, m) {
         },
         "[(name, summary, has_loss)]: the registered devices");
     m.def(
+        "fit",
+        [](py::handle spec, py::handle base_dir) {
+            return to_python(nais_python::fit(spec_of(spec), directory_of(base_dir)));
+        },
+        py::arg("spec"), py::arg("base_dir") = py::none(),
+        "nais-fit in-process: the calibrated latency model fitted to the spec's measured networks, and on its test "
+        "rows the agreement of the model and of the two baselines (the document nais-fit --json prints, with "
+        "\"predictions\")");
+    m.def(
+        "network_of",
+        [](py::handle spec, const std::vector<int>& choice, py::handle base_dir) {
+            return to_python(nais_python::network_of(spec_of(spec), choice, directory_of(base_dir)));
+        },
+        py::arg("spec"), py::arg("choice"), py::arg("base_dir") = py::none(),
+        "the network description of one op index per searchable block of the spec's \"space\" (nais-net --choice --export)");
+    m.def(
         "analyze", [](py::handle network) { return to_python(nais_python::analyze(spec_of(network))); },
         py::arg("network"), "nais-net --json in-process: a network description (dict) analysed layer by layer");
     m.def(

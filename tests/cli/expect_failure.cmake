@@ -1,6 +1,10 @@
-# Runs COMMAND with INPUT on stdin; passes when it exits non-zero, prints exactly one line on
-# stderr and that line matches REGEX.
-execute_process(COMMAND ${COMMAND} INPUT_FILE ${INPUT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# Runs COMMAND with INPUT on stdin (or with the arguments ARGS); passes when it exits non-zero,
+# prints exactly one line on stderr and that line matches REGEX.
+if(DEFINED ARGS)
+  execute_process(COMMAND ${COMMAND} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+else()
+  execute_process(COMMAND ${COMMAND} INPUT_FILE ${INPUT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+endif()
 if(rc EQUAL 0)
   message(FATAL_ERROR "expected a non-zero exit, got 0; stdout: ${out}")
 endif()

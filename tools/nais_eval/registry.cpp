@@ -20,6 +20,7 @@ device_entry gpu_device();
 device_entry loom_device();
 device_entry tiled_device();
 device_entry dataflow_device();
+device_entry calibrated_device();
 
 device_registry& devices() {
     static device_registry registry{{
@@ -29,6 +30,7 @@ device_registry& devices() {
         loom_device(),
         tiled_device(),
         dataflow_device(),
+        calibrated_device(),
     }};
     return registry;
 }

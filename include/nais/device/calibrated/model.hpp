@@ -19,7 +19,9 @@
 // The calibrated latency model as a nais device model: the fitted model's ms of every (row, op)
 // cell of a space of layers (calibration), and Perf = alpha sum_i sum_m P_im ms_im, the expected
 // latency under the sampled op probabilities (EDD Eq. 4, 6), with its exact gradient. The device
-// is fixed (a GPU, CPU or phone as measured): no implementation variable, no resource term.
+// is fixed (a GPU, CPU or phone as measured): no implementation variable. Its resource term is
+// optional: with Budget = latency_budget::expected_ms, RES is the same expected latency, so EDD
+// Eq. 1's beta C^(RES - RES_ub) holds the search to a latency budget RES_ub in ms.
 namespace nais::calibrated {
 
 /// What a calibrated search derives: the network and its predicted latency.
@@ -28,7 +30,11 @@ struct search_outcome {
     double ms = 0;
 };
 
-template <search_space S, class T = double>
+/// Whether the model has a resource term (EDD Eq. 1): none, or the expected latency against a
+/// budget RES_ub in ms.
+enum class latency_budget { none, expected_ms };
+
+template <search_space S, class T = double, latency_budget Budget = latency_budget::none>
 class model {
     static_assert(std::is_same_v<S, layered_space>,
                   "nais::calibrated::model: the space must be a nais::layered_space (the model weighs the layers of "
@@ -53,8 +59,11 @@ public:
     /// expected ms per block (EDD Eq. 4) -> sum (Eq. 6).
     template <class B>
     auto program(B& b) {
-        return device_terms(statements(expr::assign(blocks_, op_expectation(b.arch(), expr::constant(cost_)))),
-                            nais::sum(blocks_.ref()));
+        auto blocks = statements(expr::assign(blocks_, op_expectation(b.arch(), expr::constant(cost_))));
+        if constexpr (Budget == latency_budget::none)
+            return device_terms(std::move(blocks), nais::sum(blocks_.ref()));  // Eq. 6
+        else
+            return device_terms(std::move(blocks), nais::sum(blocks_.ref()), nais::sum(blocks_.ref()));  // Eq. 6; RES = ms
     }
 
     /// The predicted ms of every (row, op) cell.
@@ -94,6 +103,9 @@ private:
 /// EDD Eq. 1 on a calibrated device: L = Acc_loss * alpha * (expected ms), theta only.
 template <search_space S, class T = double>
 using loss = nais::loss<model<S, T>>;
+/// The same with EDD Eq. 1's resource term on the expected latency: + beta C^(ms - RES_ub).
+template <search_space S, class T = double>
+using budgeted_loss = nais::loss<model<S, T, latency_budget::expected_ms>>;
 
 /// The model's ms per cell as nais's GPU latency table of a space of layers
 /// (`signature,bits,latency_ms`, keyed by net::op_signature; gpu::load_signature_table_csv reads

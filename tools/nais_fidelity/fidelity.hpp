@@ -1,0 +1,15 @@
+// The sections of docs/fidelity.md (nais-fidelity), one translation unit each.
+#pragma once
+#include <string>
+
+namespace nais_fidelity {
+
+/// The whole page: the headline, then every section.
+std::string page(const std::string& shared, const std::string& source);
+
+/// The calibrated latency model on HW-NAS-Bench's FBNet space: per measured device, Kendall,
+/// Spearman and MAPE on 1,000 held-out networks with 10, 20, 100 and 1,000 training networks,
+/// for the model and both baselines; `headline` gets a one-line summary.
+std::string calibrated_section(const std::string& shared, const std::string& source, std::string& headline);
+
+}  // namespace nais_fidelity
