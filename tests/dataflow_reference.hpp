@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -81,7 +82,7 @@ struct sums {
 
 /// Per child instance words fetched and distinct parent words per parent instance, for the
 /// tile of level c under parent p.
-inline sums walk(const layer& l, const mapping& m, operand o, int c, int p) {
+inline sums walk(const layer& l, const architecture& a, const mapping& m, operand o, int c, int p) {
     const auto v = loops_of(m);
     extents e;
     e.fill(1);
@@ -97,12 +98,19 @@ inline sums walk(const layer& l, const mapping& m, operand o, int c, int p) {
             sib.push_back(&f);
     }
     std::vector<extents> sib_offsets;
+    std::vector<extents> stage_offsets;  // each sibling's offset from the parent's own fan-out stage
     odometer(sib, [&](const std::vector<std::int64_t>& idx) {
-        extents x{};
-        for (std::size_t k = 0; k < sib.size(); ++k)
+        extents x{}, first{};
+        for (std::size_t k = 0; k < sib.size(); ++k) {
             x[std::size_t(sib[k]->d)] += idx[k] * sib[k]->stride;
+            if (sib[k]->level == p)
+                first[std::size_t(sib[k]->d)] += idx[k] * sib[k]->stride;
+        }
         sib_offsets.push_back(x);
+        stage_offsets.push_back(first);
     });
+    const bool equal_deltas = a.multicast == multicast_rule::equal_deltas;
+    const bool zero_is_a_stride = a.stationary == stationary_rule::reset_stride;
     struct state {
         bool has_prev = false, has_stride = false;
         point prev{}, stride{};
@@ -114,6 +122,7 @@ inline sums walk(const layer& l, const mapping& m, operand o, int c, int p) {
         for (std::size_t k = 0; k < outer.size(); ++k)
             base[std::size_t(outer[k]->d)] += idx[k] * outer[k]->stride;
         std::set<point> uni;
+        std::map<point, std::set<point>> per_stage;  // equal_deltas: each first-stage group's union
         for (std::size_t c2 = 0; c2 < sib_offsets.size(); ++c2) {
             extents x = base;
             for (int d = 0; d < num_dims; ++d)
@@ -132,7 +141,14 @@ inline sums walk(const layer& l, const mapping& m, operand o, int c, int p) {
                         axis = a;
                     }
                 }
-                if (moved == 0)
+                if (moved == 0 && zero_is_a_stride) {  // Timeloop before a12fff5: zero is a stride too
+                    if (!S.has_stride || S.stride == t) {
+                        fetch = false;
+                        S.has_stride = true;
+                        S.stride = t;
+                    } else
+                        S.has_stride = false;  // the stride changed to zero: the whole tile
+                } else if (moved == 0)
                     fetch = false;
                 else {
                     const bool subtract = !S.has_stride || S.stride == t;
@@ -160,9 +176,18 @@ inline sums walk(const layer& l, const mapping& m, operand o, int c, int p) {
                 add_box(mine, org, lo, hi);
                 s.child += double(mine.size());
                 uni.insert(mine.begin(), mine.end());
+                per_stage[project(o, stage_offsets[c2], l)].insert(mine.begin(), mine.end());
             }
         }
-        s.distinct += double(uni.size());
+        if (!equal_deltas)
+            s.distinct += double(uni.size());
+        else {  // one read per distinct group delta (Timeloop's CheckEquality)
+            std::set<std::set<point>> distinct;
+            for (auto& [offset, pts] : per_stage)
+                distinct.insert(pts);
+            for (const auto& pts : distinct)
+                s.distinct += double(pts.size());
+        }
     });
     if (!sib_offsets.empty())
         s.child /= double(sib_offsets.size());
@@ -202,7 +227,7 @@ inline std::vector<std::array<access_counts, 3>> counts(const layer& l, const ar
                 keep.push_back(i);
         std::vector<double> content(std::size_t(L), 0), share(std::size_t(L), 0);
         for (std::size_t k = 1; k < keep.size(); ++k) {
-            const sums s = walk(l, m, o, keep[k], keep[k - 1]);
+            const sums s = walk(l, a, m, o, keep[k], keep[k - 1]);
             share[std::size_t(keep[k])] = s.child;
             content[std::size_t(keep[k - 1])] = s.distinct;
         }

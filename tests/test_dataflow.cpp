@@ -3,6 +3,7 @@
 // layers), against a step-by-step reference of Timeloop's delta rules on random mappings,
 // energy / cycles / bandwidth closed forms, the templates' validity, the exact mapping search
 // against brute force, the exact best accelerator against enumeration, and the refusals.
+#include <array>
 #include <nais/dataflow.hpp>
 
 #include "dataflow_random.hpp"
@@ -185,6 +186,76 @@ TEST_CASE("dataflow: the analysis equals a step-by-step reference of Timeloop's 
     CHECK(spatial > 200);  // the cases exercise multicast, bypass and sliding windows
     CHECK(bypass > 200);
     CHECK(strided > 100);
+}
+
+TEST_CASE("dataflow: Timeloop's 2024 conventions (equal deltas multicast, a zero translation as a stride) equal the step-by-step reference") {
+    std::mt19937 rng(29);
+    std::array<int, 3> differs{};
+    for (int trial = 0; trial < 600; ++trial) {
+        CAPTURE(trial);
+        const layer l = dataflow_random::small_layer(rng);
+        architecture a = dataflow_random::small_arch(4, 4, 2);
+        const mapping m = dataflow_random::random_mapping(l, rng);
+        const int rules = trial % 3;  // each convention alone, then both
+        if (rules != 1)
+            a.multicast = multicast_rule::equal_deltas;
+        if (rules != 0)
+            a.stationary = stationary_rule::reset_stride;
+        const evaluation ev = evaluate(l, a, m);
+        const evaluation plain = evaluate(l, dataflow_random::small_arch(4, 4, 2), m);
+        const auto ref = dataflow_reference::counts(l, a, m);
+        for (int i = 0; i < 3; ++i)
+            for (int o = 0; o < 3; ++o) {
+                CAPTURE(i);
+                CAPTURE(o);
+                const access_counts& x = ev.levels[std::size_t(i)].accesses[std::size_t(o)];
+                const access_counts& y = ref[std::size_t(i)][std::size_t(o)];
+                REQUIRE(x.reads == y.reads);
+                REQUIRE(x.fills == y.fills);
+                REQUIRE(x.updates == y.updates);
+                const access_counts& z = plain.levels[std::size_t(i)].accesses[std::size_t(o)];
+                differs[std::size_t(rules)] += x.reads != z.reads || x.fills != z.fills;
+            }
+    }
+    MESSAGE("counts the conventions change: multicast ", differs[0], ", stationary ", differs[1], ", both ", differs[2]);
+    CHECK(differs[0] > 5);  // each convention changes counts on these cases, so the comparison can fail
+    CHECK(differs[1] > 0);
+    CHECK(differs[2] > 5);
+}
+
+TEST_CASE("dataflow: Timeloop's eyeriss_like tutorial design, its reference counts (a two-stage fan-out through a pass-through level)") {
+    // Accelergy-Project/timeloop-accelergy-exercises, example_designs/eyeriss_like/ref_outputs
+    // (also examples/dataflow/timeloop_tutorial/, compared whole by nais-fidelity)
+    layer l;
+    l.M = 32, l.C = 3, l.P = 112, l.Q = 112, l.R = 3, l.S = 3, l.stride_h = 2, l.stride_w = 2;
+    l.bits = {8, 8, 8};
+    architecture a;
+    a.levels = {{"DRAM", 0, 1, 0, 8},           {"shared_glb", 131072, 1, 0, 8},    {"inter_PE_column", 0, 14, 14, 16},
+                {"ifmap_spad", 24, 168, 14, 8}, {"weights_spad", 384, 168, 14, 8}, {"psum_spad", 16, 168, 14, 16}};
+    mapping m;
+    m.levels.resize(6);
+    using enum dim;
+    m.levels[0].temporal = {{P, 8}, {Q, 2}, {M, 4}};
+    m.levels[1].temporal = {{P, 14}, {Q, 4}};
+    m.levels[1].spatial = {{Q, 14, false}};
+    m.levels[1].keep = {false, true, true};
+    m.levels[2].spatial = {{C, 3, true}, {S, 3, true}};
+    m.levels[2].keep = {false, false, false};
+    m.levels[3].keep = {false, true, false};
+    m.levels[4].temporal = {{R, 3}};
+    m.levels[4].keep = {true, false, false};
+    m.levels[5].temporal = {{M, 8}};
+    m.levels[5].keep = {false, false, true};
+    const auto inputs = [&](const architecture& arch, int level) { return evaluate(l, arch, m).levels[std::size_t(level)].accesses[1]; };
+    // nais's defaults: overlapping windows of sibling PEs share reads; the halo of the DRAM tiles is reused
+    CHECK(inputs(a, 0).reads == 156600);
+    CHECK(inputs(a, 1).reads == 935424);
+    a.multicast = multicast_rule::equal_deltas;
+    a.stationary = stationary_rule::reset_stride;
+    CHECK(inputs(a, 0).reads == 157296);  // Timeloop: every DRAM tile whole (each move follows a stationary M step)
+    CHECK(inputs(a, 1).reads == 1354752);  // Timeloop: no two PE columns' deltas are equal
+    CHECK(inputs(a, 3).fills == 1354752);
+    CHECK(evaluate(l, a, m).cycles == 86016);
 }
 
 TEST_CASE("dataflow: cycles stretch where a level's bandwidth is short (Timeloop's slowdown)") {

@@ -45,12 +45,20 @@ def from_fx(module, example_input, name=None):
     `example_input` (one tensor N x C x H x W; N is ignored: nais describes one image)."""
     if not isinstance(example_input, torch.Tensor) or example_input.dim() != 4:
         raise ValueError("from_fx: example_input must be one tensor of shape N x C x H x W")
-    traced = symbolic_trace(module)
+    try:
+        traced = symbolic_trace(module)
+    except Exception as e:  # torch.fx's own errors name its internals, not the user's module
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"from_fx: torch.fx cannot trace {type(module).__name__}: {first}") from e
     was_training = module.training
     module.eval()
     try:
         with torch.no_grad():
             ShapeProp(traced).propagate(example_input)
+    except Exception as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"from_fx: running {type(module).__name__} on an input of shape {tuple(example_input.shape)} "
+                         f"failed: {first}") from e
     finally:
         module.train(was_training)
     modules = dict(traced.named_modules())

@@ -12,13 +12,28 @@ import math
 import numpy as np
 import torch
 
-from ._nais import Session
+from ._nais import Session, SpecError
 
 __all__ = ["HardwareLoss", "expected_cost"]
 
 
 def _as_numpy(t):
     return t.detach().to(device="cpu", dtype=torch.float64).contiguous().numpy()
+
+
+def _checked(t, name, shape):
+    """t as a floating tensor of `shape`, or a clear refusal (integer and bool tensors would make
+    the loss an integer; non-finite values would poison the evaluation)."""
+    if not torch.is_tensor(t):
+        t = torch.as_tensor(t, dtype=torch.float64)
+    if not t.is_floating_point():
+        raise TypeError(f"HardwareLoss: '{name}' is a {t.dtype} tensor; give float32 or float64 (e.g. .double())")
+    if tuple(t.shape) != tuple(shape):
+        dims = lambda s: "(" + ", ".join(str(int(d)) for d in s) + ")"  # noqa: E731
+        raise SpecError(f"'{name}': expected shape {dims(shape)}, got {dims(t.shape)}")
+    if not bool(torch.isfinite(t.detach()).all()):
+        raise SpecError(f"'{name}': holds NaN or infinite values; expected finite numbers")
+    return t
 
 
 class _Function(torch.autograd.Function):
@@ -30,8 +45,7 @@ class _Function(torch.autograd.Function):
         s = module.session
         for (name, _, _), v in zip(module.variables, variables):
             s.set_variable(name, _as_numpy(v))
-        if acc_loss is not None:
-            s.set_parameter("acc_loss", float(acc_loss.detach().cpu()))
+        s.set_parameter("acc_loss", module.default_acc_loss if acc_loss is None else float(acc_loss.detach().cpu()))
         r = s.evaluate()
         ref = variables[0]
         grads = [torch.from_numpy(s.gradient(name)).to(device=v.device, dtype=v.dtype)
@@ -73,6 +87,8 @@ class HardwareLoss(torch.nn.Module):
         self.session = Session(spec, base_dir)
         self.variables = self.session.variables  # [(name, shape, sampled)]
         self.default_noise = {name: self.session.noise(name) for name, _, sampled in self.variables if sampled}
+        # the spec's acc_loss: a call without acc_loss uses it, never a previous call's value
+        self.default_acc_loss = self.session.parameter("acc_loss")
 
     @property
     def names(self):
@@ -91,15 +107,30 @@ class HardwareLoss(torch.nn.Module):
         missing = [n for n in self.names if n not in given]
         if missing:
             raise TypeError(f"HardwareLoss: missing variable(s) {missing}")
+        # everything is checked before the session is touched: a refused call leaves it as it was
+        for name, shape, _ in self.variables:
+            given[name] = _checked(given[name], name, shape)
         noise = dict(noise or {})
-        for name, _, sampled in self.variables:
+        unknown_noise = sorted(set(noise) - {name for name, _, sampled in self.variables if sampled})
+        if unknown_noise:
+            raise TypeError(f"HardwareLoss: noise for {unknown_noise}, which are not sampled variables")
+        noise_arrays = {}
+        for name, shape, sampled in self.variables:
             if sampled:
-                n = noise.pop(name, None)
-                self.session.set_noise(name, self.default_noise[name] if n is None else _as_numpy(n))
-        if noise:
-            raise TypeError(f"HardwareLoss: noise for {sorted(noise)}, which are not sampled variables")
-        if acc_loss is not None and not torch.is_tensor(acc_loss):
-            acc_loss = torch.tensor(float(acc_loss), dtype=theta.dtype)
+                n = noise.get(name)
+                noise_arrays[name] = self.default_noise[name] if n is None else _as_numpy(_checked(n, "noise " + name, shape))
+        if acc_loss is not None:
+            if not torch.is_tensor(acc_loss):
+                acc_loss = torch.tensor(float(acc_loss), dtype=given["theta"].dtype)
+            if acc_loss.numel() != 1:
+                raise SpecError(f"HardwareLoss: acc_loss must be one number (EDD Eq. 1's Acc_loss), got shape "
+                                 f"{tuple(acc_loss.shape)}; reduce per-sample losses first, e.g. acc_loss=losses.mean()")
+            if not acc_loss.is_floating_point():
+                acc_loss = acc_loss.to(given["theta"].dtype)
+            if not math.isfinite(float(acc_loss.detach().cpu())):
+                raise SpecError(f"'acc_loss' = {float(acc_loss.detach().cpu())}: expected a finite number")
+        for name, a in noise_arrays.items():
+            self.session.set_noise(name, a)
         loss, perf, res, penalty, blocks = _Function.apply(self, acc_loss, *[given[n] for n in self.names])
         return {"loss": loss, "perf_loss": perf, "res": res, "penalty": penalty, "perf_blocks": blocks}
 

@@ -150,8 +150,12 @@ public:
         check(k, a, "noise ");
         s_->set_noise(k, a.data());
     }
-    array get(const std::string& name, void (nais_eval::session::*f)(std::size_t, double*) const) const {
+    /// An input (variable, noise) or, with `output`, what an evaluation computes (gradients,
+    /// probabilities).
+    array get(const std::string& name, void (nais_eval::session::*f)(std::size_t, double*) const, bool output = false) const {
         const std::size_t k = index(name);
+        if (output && !evaluated_)  // nothing was computed yet: never hand out memory no evaluation wrote
+            throw std::runtime_error("'" + name + "': no evaluation yet; call evaluate() first");
         array out(s_->variables()[k].shape);
         (s_.get()->*f)(k, out.mutable_data());
         return out;
@@ -162,6 +166,7 @@ public:
         // the GIL stays held: an evaluation takes microseconds, and Python threads sharing a
         // session are serialised rather than racing on its arrays
         const nais_eval::session_result r = s_->evaluate();
+        evaluated_ = true;
         py::dict out;
         out["loss"] = r.loss;
         out["perf_loss"] = r.perf_loss;
@@ -193,6 +198,7 @@ private:
         }
     }
     std::unique_ptr<nais_eval::session> s_;
+    bool evaluated_ = false;
 };
 
 }  // namespace
@@ -260,12 +266,12 @@ PYBIND11_MODULE(_nais, m) {
         .def("set_noise", &py_session::set_noise)
         .def("variable", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_variable); })
         .def("noise", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_noise); })
-        .def("gradient", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_gradient); })
+        .def("gradient", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_gradient, true); })
         .def("probabilities",
-             [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_probabilities); })
+             [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_probabilities, true); })
         .def("grad_probabilities",
              [](const py_session& s, const std::string& n) {
-                 return s.get(n, &nais_eval::session::get_grad_probabilities);
+                 return s.get(n, &nais_eval::session::get_grad_probabilities, true);
              })
         .def("set_parameter", &py_session::set_parameter)
         .def("parameter", &py_session::parameter)

@@ -94,3 +94,14 @@ def test_from_fx_refuses_what_it_cannot_describe():
 def test_analyze_refuses_a_bad_description():
     with pytest.raises(nais.SpecError, match="layers"):
         nais.analyze({"name": "x", "input": [3, 8, 8], "layers": []})
+
+
+def test_from_fx_reports_tracing_and_shape_errors_in_its_own_words():
+    class DataDependent(torch.nn.Module):  # control flow on a tensor's value: torch.fx cannot trace it
+        def forward(self, x):
+            return x if x.sum() > 0 else -x
+
+    with pytest.raises(ValueError, match="from_fx: torch.fx cannot trace DataDependent"):
+        nais.from_fx(DataDependent(), torch.zeros(1, 3, 8, 8))
+    with pytest.raises(ValueError, match=r"from_fx: running Sequential on an input of shape \(1, 5, 8, 8\) failed"):
+        nais.from_fx(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)), torch.zeros(1, 5, 8, 8))

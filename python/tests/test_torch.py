@@ -154,3 +154,39 @@ def test_refusals():
         nt.HardwareLoss({"device": "fpga-tiled"})
     with pytest.raises(ValueError, match="probabilities"):
         nt.expected_cost(module, {"theta": values["theta"], "phi": torch.softmax(values["phi"], 1)}, pf=values["pf"])
+
+
+def test_calls_are_independent_and_refusals_leave_the_module_as_it_was():
+    """Each call sets every input it uses: no value leaks from one call into the next, and a
+    refused call changes nothing (found by trying the bridge as a new user would)."""
+    module = nt.HardwareLoss(DEVICES["fpga-recursive"])
+    values, noise = random_inputs(module, 3)
+    fresh = module(**values, noise=noise)["loss"].item()
+    module(**values, noise=noise, acc_loss=7.0)
+    assert module(**values, noise=noise)["loss"].item() == fresh  # not the previous call's acc_loss
+    with pytest.raises(nais.SpecError, match="acc_loss"):
+        module(**values, noise=noise, acc_loss=math.nan)
+    assert module(**values, noise=noise)["loss"].item() == fresh  # the refused NaN poisoned nothing
+    with pytest.raises(nais.SpecError, match=r"acc_loss.*one number.*\(4,\)"):
+        module(**values, noise=noise, acc_loss=torch.ones(4))
+    one = torch.ones(1, dtype=torch.float64, requires_grad=True)  # a one-element tensor is one number
+    module(**values, noise=noise, acc_loss=one)["loss"].backward()
+    assert one.grad is not None and one.grad.shape == (1,)
+    with pytest.raises(TypeError, match="'theta' is a torch.int64 tensor"):
+        module(values["theta"].long(), values["phi"], values["pf"], noise=noise)
+    with pytest.raises(nais.SpecError, match="noise theta"):
+        module(**values, noise={"theta": noise["theta"][:1]})
+    assert module(**values, noise=noise)["loss"].item() == fresh
+
+
+def test_session_outputs_before_the_first_evaluation_are_refused():
+    s = nais.Session(DEVICES["fpga-recursive"])
+    for read in (s.probabilities, s.gradient, s.grad_probabilities):
+        with pytest.raises(RuntimeError, match="no evaluation yet"):
+            read("theta")
+    s.evaluate()
+    p = s.probabilities("theta")
+    assert np.all(np.isfinite(p)) and np.allclose(p.sum(axis=1), 1.0)
+    with pytest.raises(nais.SpecError, match="parameter 'acc_loss' = nan"):
+        s.set_parameter("acc_loss", math.nan)
+    assert math.isfinite(s.evaluate()["loss"])

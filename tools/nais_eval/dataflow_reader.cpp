@@ -108,8 +108,8 @@ df::layer read_layer(const json& j) {
 
 df::architecture read_arch(const json& j) {
     if (!j.is_object())
-        fail("arch", "an object {levels, mac, clock_mhz}", j);
-    refuse_unknown(j, "arch.", {"levels", "mac", "clock_mhz"});
+        fail("arch", "an object {levels, mac, clock_mhz, multicast, stationary}", j);
+    refuse_unknown(j, "arch.", {"levels", "mac", "clock_mhz", "multicast", "stationary"});
     const json& levels = require_key(j, "levels", "arch.levels");
     if (!levels.is_array() || levels.empty() || levels.size() > 16)
         fail("arch.levels", "an array of 1 to 16 storage levels, outermost first", levels);
@@ -151,6 +151,24 @@ df::architecture read_arch(const json& j) {
         a.clock_mhz = number(j["clock_mhz"], "arch.clock_mhz");
         if (a.clock_mhz <= 0)
             fail("arch.clock_mhz", "a number > 0", j["clock_mhz"]);
+    }
+    if (j.contains("multicast")) {
+        const json& v = j["multicast"];
+        if (v == "union")
+            a.multicast = df::multicast_rule::union_of_deltas;
+        else if (v == "equal_deltas")
+            a.multicast = df::multicast_rule::equal_deltas;
+        else
+            fail("arch.multicast", "\"union\" (default) or \"equal_deltas\" (Timeloop's)", v);
+    }
+    if (j.contains("stationary")) {
+        const json& v = j["stationary"];
+        if (v == "keep_stride")
+            a.stationary = df::stationary_rule::keep_stride;
+        else if (v == "reset_stride")
+            a.stationary = df::stationary_rule::reset_stride;
+        else
+            fail("arch.stationary", "\"keep_stride\" (default; Timeloop from 2025) or \"reset_stride\" (Timeloop before)", v);
     }
     try {
         df::validate(a);

@@ -4,6 +4,7 @@
 
 #include <nais/core.hpp>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -163,10 +164,13 @@ public:
     bool has_resources() const override { return Loss::has_resources; }
 
     void set_parameter(const std::string& name, double v) override {
-        if (name == "hard")
-            l_->params().hard = v != 0;
+        double* p = name == "hard" ? nullptr : parameter_ref(name);  // refuses an unknown name first
+        if (!std::isfinite(v))  // refused before it is stored: a refused call leaves the session as it was
+            nais::detail::fail("parameter '", name, "' = ", v, ": expected a finite number");
+        if (p)
+            *p = v;
         else
-            *parameter_ref(name) = v;
+            l_->params().hard = v != 0;
     }
     double parameter(const std::string& name) const override {
         if (name == "hard")

@@ -12,4 +12,8 @@ std::string page(const std::string& shared, const std::string& source);
 /// for the model and both baselines; `headline` gets a one-line summary.
 std::string calibrated_section(const std::string& shared, const std::string& source, std::string& headline);
 
+/// The dataflow model against Timeloop's tutorial reference outputs: every access count and the
+/// cycles of its three baseline designs.
+std::string timeloop_section(const std::string& source, std::string& headline);
+
 }  // namespace nais_fidelity

@@ -24,10 +24,13 @@
 //   a translation along several axes the whole tile; a zero translation (a loop irrelevant to
 //   the operand) fetches nothing; and when the translation changes (an inner loop wraps), the
 //   whole tile is fetched and the stride forgotten (OperationSpace::SaveAndSubtractIfSameStride,
-//   AxisAlignedHyperRectangle::Subtract);
-// - multicast and spatial reduction: a parent is read once per distinct point the sibling
-//   children fetch in the same step (the union of their deltas), while every child is filled
-//   with its own delta (ComputeAccurateMulticastedAccesses; ComputeParentAccessShare);
+//   AxisAlignedHyperRectangle::Subtract); whether a zero translation counts as a stride is
+//   architecture::stationary (Timeloop changed it in a12fff5, Jan 2025);
+// - multicast and spatial reduction: every child is filled with its own delta; a parent is read
+//   once per distinct point the siblings fetch in the same step (union_of_deltas, the default),
+//   or, as Timeloop counts (ComputeAccurateMulticastedAccesses, CheckEquality), once per
+//   distinct delta of its own fan-out stage, a stage's delta being the union of those below it
+//   (equal_deltas; architecture::multicast);
 // - the operand at the innermost level that keeps it is read (updated, for Outputs) once per
 //   MAC, with multicast / reduction over the MACs below it;
 // - per level (tiling.cpp, ComputeReadUpdateReductionAccesses_Legacy): read-only operands have
@@ -113,7 +116,7 @@ struct workspace {
     std::array<std::vector<std::int64_t>, num_dims> per_dim;
     std::vector<std::int64_t> next;
     std::array<std::vector<std::int64_t>, 5> axes;  ///< sibling offsets per operand axis
-    std::vector<const flat_loop*> outer, siblings;
+    std::vector<const flat_loop*> outer, siblings, stage;
     std::vector<box> shifts;
     std::vector<std::int64_t> factors;
     std::vector<double> content, share, partition, utilized, network_words;
@@ -260,16 +263,20 @@ inline void first_equal_translations(const std::vector<box>& translations, std::
 /// Timeloop's temporal delta accounting for one operand's tile under a list of outer loops.
 class delta_walk {
 public:
+    /// siblings: per operand axis, the offsets whose union one parent read serves; copies: per
+    /// axis, how many distinct such unions the outer fan-out stage holds (1 under union_of_deltas).
     delta_walk(const box& tile, const std::vector<box>& translations, const std::vector<std::int64_t>& factors,
-               const std::array<std::vector<std::int64_t>, 5>& siblings, walk_buffers& buffers)
-        : tile_(tile), t_(translations), f_(factors), siblings_(siblings), canon_(buffers.canon), memo_(buffers.memo), known_(buffers.known),
-          seen_(buffers.seen), at_start_(buffers.at_start) {
+               const std::array<std::vector<std::int64_t>, 5>& siblings, const box& copies, stationary_rule stationary, walk_buffers& buffers)
+        : tile_(tile), t_(translations), f_(factors), siblings_(siblings), copies_(copies), canon_(buffers.canon), memo_(buffers.memo),
+          known_(buffers.known), seen_(buffers.seen), at_start_(buffers.at_start) {
         const int K = int(t_.size());
+        zero_state_ = stationary == stationary_rule::reset_stride ? K : -1;
+        states_ = K + 1 + (zero_state_ >= 0 ? 1 : 0);  // none, one per distinct stride, and the zero stride
         first_equal_translations(t_, canon_);
-        memo_.assign(std::size_t((K + 1) * (K + 1)), {});
+        memo_.assign(std::size_t((K + 1) * states_), {});
         known_.assign(memo_.size(), 0);
-        seen_.assign(std::size_t(K * (K + 1)), -1);
-        at_start_.assign(std::size_t(K * (K + 2)), {});
+        seen_.assign(std::size_t(K * states_), -1);
+        at_start_.assign(std::size_t(K * (states_ + 1)), {});
     }
 
     /// All steps: the first fetch of the whole tile, then every iteration of the outer loops.
@@ -297,7 +304,7 @@ private:
                 else
                     hi = d.width;
             }
-            distinct *= double(union_measure(lo, hi, siblings_[std::size_t(a)]));
+            distinct *= double(union_measure(lo, hi, siblings_[std::size_t(a)])) * double(copies_[std::size_t(a)]);
         }
         return {double(child), distinct};
     }
@@ -317,11 +324,17 @@ private:
         return {delta_shape::whole};
     }
 
-    /// One increment of loop k from state s (the remembered stride, -1: none).
+    /// One increment of loop k from state s (the remembered stride, -1: none; zero_state_: a
+    /// remembered zero stride, under stationary_rule::reset_stride).
     result step(int k, int s) const {
         const box& t = t_[std::size_t(k)];
-        if (t == box{})
-            return {{}, s};  // stationary: nothing fetched, stride kept
+        if (t == box{}) {
+            if (zero_state_ < 0)
+                return {{}, s};  // stationary: nothing fetched, stride kept
+            if (s < 0 || s == zero_state_)
+                return {{}, zero_state_};  // nothing fetched; the zero stride remembered
+            return {cost({delta_shape::whole}), -1};  // the stride changed to zero: whole tile
+        }
         if (s < 0)
             return {cost(subtract(t)), canon_[std::size_t(k)]};
         if (canon_[std::size_t(k)] == s)
@@ -334,7 +347,7 @@ private:
         const int K = int(t_.size());
         if (k == K)
             return {{}, s};
-        const std::size_t key = std::size_t(k * (K + 1) + (s + 1));
+        const std::size_t key = std::size_t(k * states_ + (s + 1));
         if (known_[key])
             return memo_[key];
         result r = run(k + 1, s);
@@ -342,8 +355,9 @@ private:
         int state = r.state;
         const std::int64_t blocks = f_[std::size_t(k)] - 1;
         // per depth k: the block at which each state was last seen, and the sums at that block's
-        // start (a state repeats within K + 1 blocks, so blocks past that are never recorded)
-        state = sweep_blocks(blocks, state, acc, seen_.data() + std::size_t(k * (K + 1)), at_start_.data() + std::size_t(k * (K + 2)), std::size_t(K + 1),
+        // start (a state repeats within states_ blocks, so blocks past that are never recorded)
+        state = sweep_blocks(blocks, state, acc, seen_.data() + std::size_t(k * states_), at_start_.data() + std::size_t(k * (states_ + 1)),
+                             std::size_t(states_),
                              [&](int from) {
                                  const result e = step(k, from);
                                  const result inner = run(k + 1, e.state);
@@ -358,6 +372,8 @@ private:
     const std::vector<box>& t_;
     const std::vector<std::int64_t>& f_;
     const std::array<std::vector<std::int64_t>, 5>& siblings_;
+    box copies_;
+    int zero_state_ = -1, states_ = 0;
     std::vector<int>& canon_;
     std::vector<result>& memo_;
     std::vector<char>& known_;
@@ -461,8 +477,20 @@ inline evaluation analyse(const layer& l, const architecture& a, const mapping& 
                 shifts.push_back(operand_shift(o, t, l.stride_h, l.stride_w));
                 factors.push_back(outer[q]->factor);
             }
+            box copies{1, 1, 1, 1, 1};
+            if (a.multicast == multicast_rule::equal_deltas) {  // the parent's own stage: distinct deltas only
+                std::vector<const detail::flat_loop*>& own = w.stage;
+                own.clear();
+                for (const detail::flat_loop* f : siblings)
+                    if (f->level == p)
+                        own.push_back(f);
+                detail::sibling_offsets(o, l, own, w);
+                for (int ax = 0; ax < 5; ++ax)
+                    copies[std::size_t(ax)] = std::int64_t(w.axes[std::size_t(ax)].size());
+                std::erase_if(siblings, [&](const detail::flat_loop* f) { return f->level == p; });
+            }
             detail::sibling_offsets(o, l, siblings, w);
-            const detail::step_sums s = detail::delta_walk(tile, shifts, factors, w.axes, buffers.b).total();
+            const detail::step_sums s = detail::delta_walk(tile, shifts, factors, w.axes, copies, a.stationary, buffers.b).total();
             share[std::size_t(c)] = s.child;
             content[std::size_t(p)] = s.distinct;
             network_words[std::size_t(p)] += s.child * utilized[std::size_t(c)] * double(l.bits[std::size_t(oi)]) / a.levels[std::size_t(p)].word_bits;

@@ -40,10 +40,26 @@ struct mac_unit {
     std::int64_t instances = 0, mesh_x = 0;
 };
 
+/// Which sibling deltas one parent read serves. union_of_deltas: every distinct word the
+/// siblings fetch in a step is read once (a network that multicasts overlapping windows, as
+/// Eyeriss's diagonal ifmap multicast does); equal_deltas: only siblings whose deltas are
+/// identical share a read, per fan-out stage (Timeloop's ComputeAccurateMulticastedAccesses
+/// compares deltas with CheckEquality; a level that keeps nothing is a stage of its own).
+enum class multicast_rule { union_of_deltas, equal_deltas };
+
+/// What a stationary step (zero translation) does to the remembered stride of a tile.
+/// keep_stride: nothing (Timeloop from a12fff5, Jan 2025, "Translation fix"); reset_stride: a
+/// zero translation is remembered as a stride, so the first move after a stationary run changes
+/// the stride and fetches the whole tile (Timeloop before that fix; the tutorial's reference
+/// outputs of 2024 were made with it).
+enum class stationary_rule { keep_stride, reset_stride };
+
 struct architecture {
     std::vector<level> levels;
     mac_unit mac;
     double clock_mhz = 200;
+    multicast_rule multicast = multicast_rule::union_of_deltas;
+    stationary_rule stationary = stationary_rule::keep_stride;
 
     std::int64_t mac_instances() const { return mac.instances > 0 ? mac.instances : levels.back().instances; }
     std::int64_t mac_mesh_x() const { return mac.mesh_x > 0 ? mac.mesh_x : (mac.instances > 0 ? mac.instances : levels.back().mesh_width()); }
