@@ -37,7 +37,21 @@ def edd_blocks():
 def spec(device, blocks):
     return {"device": device, "blocks": blocks, "bits": [4, 8, 16], "hard": False,
             "ops": [{"kernel": k, "expand": e} for k in (3, 5, 7) for e in (4, 5, 6)],
-            "tau": 1.0, "alpha": 1e-7, "beta": 1.0, "C": 1.01, "res_ub": 2520.0, "lse_smoothness": 1e5}
+            "tau": 1.0, "alpha": 1e-7, "beta": 1.0, "C": 1.01, "res_ub": 2520.0,
+            **({"lse_smoothness": 1e5} if device == "fpga-pipelined" else {})}
+
+
+class _Empty(torch.autograd.Function):
+    """The floor of any autograd.Function: a scalar out, precomputed gradients back."""
+
+    @staticmethod
+    def forward(ctx, *xs):
+        ctx.grads = [torch.zeros_like(x) for x in xs]
+        return xs[0].new_zeros(())
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(ctx.grads)
 
 
 def best_us(f, calls):
@@ -90,9 +104,64 @@ def case(name, s, calls):
             session.set_variable(k, v)
         return session.evaluate()
 
-    t_ours, t_plain, t_raw = best_us(ours, calls), best_us(plain, calls), best_us(raw, calls)
+    zs = [t.clone().requires_grad_() for t in (theta, phi, pf)]
+
+    def floor():
+        for z in zs:
+            z.grad = None
+        _Empty.apply(*zs).backward()
+
+    t_ours, t_plain, t_raw, t_floor = best_us(ours, calls), best_us(plain, calls), best_us(raw, calls), best_us(floor, calls)
     print(f"{name:<34} {n:>3} x {m} x {q}  nais.torch {t_ours:8.1f} us  plain torch {t_plain:8.1f} us"
-          f"  plain/nais {t_plain / t_ours:5.2f}   Session.evaluate {t_raw:7.1f} us")
+          f"  plain/nais {t_plain / t_ours:5.2f}   Session.evaluate {t_raw:7.1f} us  empty Function {t_floor:6.1f} us"
+          f"  nais.torch / (evaluate + empty) {t_ours / (t_raw + t_floor):5.2f}")
+
+
+def overhead_case(name, s, base_dir, calls):
+    """nais.torch against Session.evaluate + the empty Function's floor, for any device's spec."""
+    hw = nt.HardwareLoss(s, base_dir)
+    g = torch.Generator().manual_seed(2)
+    values, noise = {}, {}
+    for vname, shape, sampled in hw.variables:
+        values[vname] = (torch.randn(shape, generator=g, dtype=torch.float64) if sampled
+                         else 3 + torch.rand(shape, generator=g, dtype=torch.float64)).requires_grad_()
+        if sampled:
+            noise[vname] = torch.zeros(shape, dtype=torch.float64)
+    acc = torch.tensor(2.3, dtype=torch.float64)
+
+    def ours():
+        for v in values.values():
+            v.grad = None
+        hw(**values, acc_loss=acc, noise=noise)["loss"].backward()
+
+    session = hw.session
+    arrays = {k: v.detach().numpy() for k, v in values.items()}
+
+    def raw():
+        for k, v in arrays.items():
+            session.set_variable(k, v)
+        return session.evaluate()
+
+    zs = list(values.values())
+
+    def floor():
+        for z in zs:
+            z.grad = None
+        _Empty.apply(*zs).backward()
+
+    t_ours, t_raw, t_floor = best_us(ours, calls), best_us(raw, calls), best_us(floor, calls)
+    print(f"{name:<34} nais.torch {t_ours:8.1f} us   Session.evaluate {t_raw:7.1f} us  empty Function {t_floor:6.1f} us"
+          f"  nais.torch / (evaluate + empty) {t_ours / (t_raw + t_floor):5.2f}")
+
+
+def bare_cli_spec(file, **changes):
+    import json
+    root = pathlib.Path(__file__).resolve().parents[1]
+    spec = json.loads((root / "tests" / "cli" / file).read_text())
+    for k in ("theta", "phi", "pf", "phi_act", "acc_loss", "gumbel"):
+        spec.pop(k, None)
+    spec.update(changes)
+    return spec
 
 
 def main():
@@ -112,6 +181,10 @@ def main():
         (c["perf_loss"] + 1e-3 * c["res"]).backward()
 
     print(f"{'expected_cost (Perf and RES), EDD space':<34}  nais.torch {best_us(cost, 500):8.1f} us")
+    root = str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "cli")
+    for device, file in (("fpga-recursive", "recursive.json"), ("fpga-pipelined", "pipelined.json"), ("gpu", "gpu.json"),
+                         ("loom", "loom.json")):
+        overhead_case(f"{device} (tests/cli/{file})", bare_cli_spec(file, hard=False), root, 1000)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #include "dataflow_random.hpp"
 #include "dataflow_reference.hpp"
 #include "error_of.hpp"
+#include "sanitized.hpp"
 
 #include <doctest/doctest.h>
 
@@ -191,7 +192,8 @@ TEST_CASE("dataflow: the analysis equals a step-by-step reference of Timeloop's 
 TEST_CASE("dataflow: Timeloop's 2024 conventions (equal deltas multicast, a zero translation as a stride) equal the step-by-step reference") {
     std::mt19937 rng(29);
     std::array<int, 3> differs{};
-    for (int trial = 0; trial < 600; ++trial) {
+    const int trials = nais_test::cases(600, 2);
+    for (int trial = 0; trial < trials; ++trial) {
         CAPTURE(trial);
         const layer l = dataflow_random::small_layer(rng);
         architecture a = dataflow_random::small_arch(4, 4, 2);
@@ -218,9 +220,9 @@ TEST_CASE("dataflow: Timeloop's 2024 conventions (equal deltas multicast, a zero
             }
     }
     MESSAGE("counts the conventions change: multicast ", differs[0], ", stationary ", differs[1], ", both ", differs[2]);
-    CHECK(differs[0] > 5);  // each convention changes counts on these cases, so the comparison can fail
+    CHECK(differs[0] > 0);  // each convention changes counts on these cases, so the comparison can fail
     CHECK(differs[1] > 0);
-    CHECK(differs[2] > 5);
+    CHECK(differs[2] > 0);
 }
 
 TEST_CASE("dataflow: Timeloop's eyeriss_like tutorial design, its reference counts (a two-stage fan-out through a pass-through level)") {

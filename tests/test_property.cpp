@@ -6,6 +6,7 @@
 #include <nais/nais.hpp>
 
 #include "newer_losses.hpp"
+#include "sanitized.hpp"
 #include "test_part.hpp"
 
 #include <doctest/doctest.h>
@@ -250,33 +251,33 @@ void run_all(MakeSpace make, int iterations, std::uint64_t seed) {
 
 #if NAIS_IN_PART(1)
 TEST_CASE("FPGA losses on random MBConv spaces: finite results or nais::invalid_argument") {
-    run_all<runtime_space, 0>(random_mbconv_space, 1500, 1);
+    run_all<runtime_space, 0>(random_mbconv_space, nais_test::cases(1500), 1);
 }
 #endif
 #if NAIS_IN_PART(2)
 TEST_CASE("GPU and Loom losses on random MBConv spaces: finite results or nais::invalid_argument") {
-    run_all<runtime_space, 1>(random_mbconv_space, 1500, 2);
+    run_all<runtime_space, 1>(random_mbconv_space, nais_test::cases(1500), 2);
 }
 #endif
 #if NAIS_IN_PART(3)
 TEST_CASE("FPGA losses on random spaces of layers: finite results or nais::invalid_argument") {
-    run_all<layered_space, 0>(random_layered_space, 1500, 3);
+    run_all<layered_space, 0>(random_layered_space, nais_test::cases(1500), 3);
 }
 #endif
 #if NAIS_IN_PART(4)
 TEST_CASE("GPU and Loom losses on random spaces of layers: finite results or nais::invalid_argument") {
-    run_all<layered_space, 1>(random_layered_space, 1500, 4);
+    run_all<layered_space, 1>(random_layered_space, nais_test::cases(1500), 4);
 }
 #endif
 #if NAIS_IN_PART(5)
 TEST_CASE("HotNAS's tiled template and the bundle accelerator on random MBConv spaces and bundle supernets") {
-    run_all<runtime_space, 2>(random_mbconv_space, 600, 5);
-    run_all<layered_space, 2>([](generator& g) { return nais_test::bundle_supernet(g.integer(1, 4), 4 * g.integer(1, 8)); }, 200, 6);
+    run_all<runtime_space, 2>(random_mbconv_space, nais_test::cases(600), 5);
+    run_all<layered_space, 2>([](generator& g) { return nais_test::bundle_supernet(g.integer(1, 4), 4 * g.integer(1, 8)); }, nais_test::cases(200), 6);
 }
 #endif
 #if NAIS_IN_PART(6)
 TEST_CASE("H2H's co-design on random MBConv spaces and DANCE's co-design on random spaces of layers") {
-    run_all<runtime_space, 3>(random_mbconv_space, 600, 7);
-    run_all<layered_space, 3>(random_layered_space, 200, 8);
+    run_all<runtime_space, 3>(random_mbconv_space, nais_test::cases(600), 7);
+    run_all<layered_space, 3>(random_layered_space, nais_test::cases(200), 8);
 }
 #endif

@@ -1,6 +1,7 @@
 """nais: the EDD co-search loss (Li, Hao et al., DAC 2020) and its exact gradients, from Python.
 
     nais.evaluate(spec)        nais-eval in-process: the same spec (a dict) and the same output
+    nais.evaluate_many(specs)  many specs, in order; as Dask tasks with client= (nais.distributed)
     nais.fit(spec)             nais-fit in-process: a latency model fitted to your measured networks
     nais.Session(spec)         the loss built once from a spec, evaluated many times (NumPy)
     nais.torch.HardwareLoss    a torch.nn.Module over a Session (nais's hand-written backward)
@@ -17,7 +18,11 @@ from ._nais import fit as _fit
 from ._nais import evaluate as _evaluate
 from ._nais import registry as _registry
 
-__all__ = ["evaluate", "fit", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
+from .distributed import evaluate_many
+
+__version__ = "0.1.0"  # CMakeLists.txt project(VERSION), setup.py
+
+__all__ = ["evaluate", "evaluate_many", "fit", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
 
 
 def fit(spec, base_dir=""):

@@ -18,12 +18,21 @@ __all__ = ["HardwareLoss", "expected_cost"]
 
 
 def _as_numpy(t):
+    """A float64 NumPy view of t: no copy when t is already a contiguous CPU float64 tensor."""
+    if t.dtype is torch.float64 and t.device.type == "cpu" and t.is_contiguous():
+        return t.detach().numpy()
     return t.detach().to(device="cpu", dtype=torch.float64).contiguous().numpy()
+
+
+def _like(a, ref):
+    """NumPy array a as a tensor on ref's device and dtype (no copy for CPU float64)."""
+    t = torch.from_numpy(a)
+    return t if ref.dtype is torch.float64 and ref.device.type == "cpu" else t.to(device=ref.device, dtype=ref.dtype)
 
 
 def _checked(t, name, shape):
     """t as a floating tensor of `shape`, or a clear refusal (integer and bool tensors would make
-    the loss an integer; non-finite values would poison the evaluation)."""
+    the loss an integer)."""
     if not torch.is_tensor(t):
         t = torch.as_tensor(t, dtype=torch.float64)
     if not t.is_floating_point():
@@ -31,9 +40,7 @@ def _checked(t, name, shape):
     if tuple(t.shape) != tuple(shape):
         dims = lambda s: "(" + ", ".join(str(int(d)) for d in s) + ")"  # noqa: E731
         raise SpecError(f"'{name}': expected shape {dims(shape)}, got {dims(t.shape)}")
-    if not bool(torch.isfinite(t.detach()).all()):
-        raise SpecError(f"'{name}': holds NaN or infinite values; expected finite numbers")
-    return t
+    return t  # NaN and infinities: the session refuses them naming the variable, and the next call sets every variable again
 
 
 class _Function(torch.autograd.Function):
@@ -48,13 +55,12 @@ class _Function(torch.autograd.Function):
         s.set_parameter("acc_loss", module.default_acc_loss if acc_loss is None else float(acc_loss.detach().cpu()))
         r = s.evaluate()
         ref = variables[0]
-        grads = [torch.from_numpy(s.gradient(name)).to(device=v.device, dtype=v.dtype)
-                 for (name, _, _), v in zip(module.variables, variables)]
+        grads = [_like(s.gradient(name), v) for (name, _, _), v in zip(module.variables, variables)]
         ctx.grads = grads
         ctx.acc = None if acc_loss is None else (acc_loss.dtype, acc_loss.device, acc_loss.shape)
         ctx.grad_acc = r["grad_acc_loss"]
         as_t = lambda x: torch.tensor(x, dtype=ref.dtype, device=ref.device)  # noqa: E731
-        blocks = torch.from_numpy(r["perf_blocks"]).to(device=ref.device, dtype=ref.dtype)
+        blocks = _like(r["perf_blocks"], ref)
         outs = (as_t(r["loss"]), as_t(r["perf_loss"]), as_t(r["res"]), as_t(r["penalty"]), blocks)
         ctx.mark_non_differentiable(*outs[1:])
         return outs
@@ -77,8 +83,10 @@ class HardwareLoss(torch.nn.Module):
     "alpha", "beta", "C", "res_ub", "latency_table", ...}; the variables and acc_loss may be
     left out. forward(theta, phi, pf=None, acc_loss=None, noise=None, **extra) takes tensors
     shaped as in the spec (theta N x M; phi, pf and extra variables such as Loom's phi_act as
-    nais-eval reads them); `noise` a dict of Gumbel noise per sampled variable (default: the
-    spec's "gumbel" entry, else zero noise). acc_loss may be a tensor of the user's graph:
+    nais-eval reads them); `noise` a dict of Gumbel noise per sampled variable, "zero" for none,
+    or None: the spec's "gumbel" entry if it has one, else a fresh Gumbel sample per call drawn
+    from torch's generator (`generator`, default torch's global one: torch.manual_seed
+    reproduces a run), as EDD samples at every step. acc_loss may be a tensor of the user's graph:
     dL/dAcc_loss = Perf_loss flows into it (Eq. 1's product rule). Float32 or float64; tensors
     on another device are copied to the CPU and their gradients come back on their device."""
 
@@ -86,6 +94,9 @@ class HardwareLoss(torch.nn.Module):
         super().__init__()
         self.session = Session(spec, base_dir)
         self.variables = self.session.variables  # [(name, shape, sampled)]
+        # noise when a call gives none: the spec's "gumbel" entry if it has one (fixed), else a
+        # fresh Gumbel sample per call from torch's generator, as EDD samples every step
+        self.fixed_noise = isinstance(spec, dict) and "gumbel" in spec
         self.default_noise = {name: self.session.noise(name) for name, _, sampled in self.variables if sampled}
         # the spec's acc_loss: a call without acc_loss uses it, never a previous call's value
         self.default_acc_loss = self.session.parameter("acc_loss")
@@ -94,7 +105,7 @@ class HardwareLoss(torch.nn.Module):
     def names(self):
         return [name for name, _, _ in self.variables]
 
-    def forward(self, theta, phi=None, pf=None, acc_loss=None, noise=None, **extra):
+    def forward(self, theta, phi=None, pf=None, acc_loss=None, noise=None, generator=None, **extra):
         given = dict(extra)
         given["theta"] = theta
         if phi is not None:
@@ -110,7 +121,10 @@ class HardwareLoss(torch.nn.Module):
         # everything is checked before the session is touched: a refused call leaves it as it was
         for name, shape, _ in self.variables:
             given[name] = _checked(given[name], name, shape)
-        noise = dict(noise or {})
+        zero = isinstance(noise, str)
+        if zero and noise != "zero":
+            raise TypeError(f"HardwareLoss: noise = {noise!r}; give a dict of tensors, \"zero\" or None (sampled)")
+        noise = {} if zero else dict(noise or {})
         unknown_noise = sorted(set(noise) - {name for name, _, sampled in self.variables if sampled})
         if unknown_noise:
             raise TypeError(f"HardwareLoss: noise for {unknown_noise}, which are not sampled variables")
@@ -118,7 +132,15 @@ class HardwareLoss(torch.nn.Module):
         for name, shape, sampled in self.variables:
             if sampled:
                 n = noise.get(name)
-                noise_arrays[name] = self.default_noise[name] if n is None else _as_numpy(_checked(n, "noise " + name, shape))
+                if n is not None:
+                    noise_arrays[name] = _as_numpy(_checked(n, "noise " + name, shape))
+                elif zero:
+                    noise_arrays[name] = np.zeros(shape)
+                elif self.fixed_noise:
+                    noise_arrays[name] = self.default_noise[name]
+                else:  # Gumbel(0, 1) = -log(-log U), U uniform in (0, 1), from torch's generator
+                    u = torch.rand(shape, dtype=torch.float64, generator=generator).clamp_(min=1e-300, max=1 - 1e-16)
+                    noise_arrays[name] = (-torch.log(-torch.log(u))).numpy()
         if acc_loss is not None:
             if not torch.is_tensor(acc_loss):
                 acc_loss = torch.tensor(float(acc_loss), dtype=given["theta"].dtype)

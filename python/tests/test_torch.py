@@ -190,3 +190,21 @@ def test_session_outputs_before_the_first_evaluation_are_refused():
     with pytest.raises(nais.SpecError, match="parameter 'acc_loss' = nan"):
         s.set_parameter("acc_loss", math.nan)
     assert math.isfinite(s.evaluate()["loss"])
+
+
+def test_gumbel_noise_is_sampled_per_call_unless_fixed_or_zero():
+    module = nt.HardwareLoss(DEVICES["fpga-recursive"])  # its spec has no "gumbel" entry
+    values, _ = random_inputs(module, 5)
+    torch.manual_seed(11)
+    a = module(**values)["loss"].item()
+    b = module(**values)["loss"].item()
+    assert a != b  # a fresh sample per call
+    torch.manual_seed(11)
+    assert module(**values)["loss"].item() == a  # torch's generator reproduces it
+    g = torch.Generator().manual_seed(3)
+    c = module(**values, generator=g)["loss"].item()
+    assert module(**values, generator=torch.Generator().manual_seed(3))["loss"].item() == c
+    zeros = {n: torch.zeros(shape, dtype=torch.float64) for n, shape, sampled in module.variables if sampled}
+    assert module(**values, noise="zero")["loss"].item() == module(**values, noise=zeros)["loss"].item()
+    with pytest.raises(TypeError, match="noise"):
+        module(**values, noise="gumbel")
