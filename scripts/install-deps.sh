@@ -6,7 +6,7 @@
 set -euo pipefail
 packages=(g++ clang cmake ninja-build libeigen3-dev libboost-dev doctest-dev libbenchmark-dev nlohmann-json3-dev
           python3-dev pybind11-dev python3-numpy python3-pytest python3-torch python3-sklearn python3-yaml  # Python module, tests
-          python3-distributed  # nais.evaluate_many on a Dask cluster (its test: a LocalCluster)
+          python3-distributed python3-torchvision  # nais.evaluate_many on Dask (a LocalCluster); from_fx on torchvision's models
           python3-venv python3-pip python3-setuptools python3-wheel)  # and its pip install (README)
 if [ "${NAIS_WITH_TORCH:-0}" = 1 ]; then packages+=(libtorch-dev); fi
 if [ "${NAIS_WITH_FASHION:-0}" = 1 ]; then packages+=(dataset-fashion-mnist); fi

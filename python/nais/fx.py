@@ -6,10 +6,12 @@ Mapping (PyTorch -> nais layer kinds, README "Networks of real layers"):
   Conv2d -> conv (kernel, stride, padding, dilation, groups, bias); Linear -> fc;
   BatchNorm2d -> bn_act, with a following activation folded into it (EDD's "other" layer is
   BN + activation); an activation elsewhere -> act; MaxPool2d / AvgPool2d -> pool;
-  AdaptiveAvgPool2d / AdaptiveMaxPool2d to 1 x 1 -> global pool; add (operator, torch.add,
+  AdaptiveAvgPool2d / AdaptiveMaxPool2d (and F.adaptive_*_pool2d) -> global pool at 1 x 1, a
+  pool where the output size divides the input, nothing where they are equal; F.avg_pool2d /
+  F.max_pool2d -> pool; mean over dims (2, 3) -> global pool; add (operator, torch.add,
   Tensor.add) -> add; torch.cat on channels -> concat; x * gate with a c x 1 x 1 gate
-  (squeeze-and-excitation) -> scale; flatten, reshape, view, dropout, identity, contiguous ->
-  nothing (the next layer reads their input). Anything else is refused naming the node.
+  (squeeze-and-excitation) -> scale; flatten, reshape, view, dropout, identity, contiguous,
+  stochastic depth (the identity at inference) -> nothing (the next layer reads their input). Anything else is refused naming the node.
 """
 import operator
 
@@ -24,8 +26,17 @@ ACTIVATION_FUNCTIONS = {torch.relu, torch.sigmoid, torch.tanh, torch.nn.function
                         torch.nn.functional.hardswish, torch.nn.functional.hardsigmoid, torch.nn.functional.silu,
                         torch.nn.functional.gelu, torch.nn.functional.leaky_relu, torch.sigmoid}
 ACTIVATION_METHODS = {"relu", "sigmoid", "tanh", "relu_", "sigmoid_"}
-PASS_MODULES = (nn.Dropout, nn.Identity, nn.Flatten)
+PASS_MODULES = (nn.Dropout, nn.Identity, nn.Flatten)  # (and StochasticDepth, below)
 PASS_FUNCTIONS = {torch.flatten, torch.nn.functional.dropout}
+try:  # stochastic depth (EfficientNet, ConvNeXt): the identity at inference, which nais describes
+    from torchvision.ops import StochasticDepth, stochastic_depth
+
+    PASS_FUNCTIONS.add(stochastic_depth)
+    PASS_MODULE_EXTRA = (StochasticDepth,)
+except ImportError:  # torchvision is optional
+    PASS_MODULE_EXTRA = ()
+ADAPTIVE_POOL_FUNCTIONS = {torch.nn.functional.adaptive_avg_pool2d: "avg", torch.nn.functional.adaptive_max_pool2d: "max"}
+POOL_FUNCTIONS = {torch.nn.functional.avg_pool2d: "avg", torch.nn.functional.max_pool2d: "max"}
 PASS_METHODS = {"flatten", "view", "reshape", "contiguous", "squeeze", "unsqueeze"}
 ADD_FUNCTIONS = {operator.add, torch.add, operator.iadd}
 MUL_FUNCTIONS = {operator.mul, torch.mul, operator.imul}
@@ -38,6 +49,37 @@ def _pair(v):
 def _shape(node):
     meta = node.meta.get("tensor_meta")
     return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else None
+
+
+def _adaptive_pool(node, ins, lname, op, alias, emit, refuse):
+    """Adaptive pooling from H x W to h x w: global pooling at 1 x 1, the identity at h x w = H x W,
+    a pool of kernel = stride = (H / h, W / w) where that divides evenly (PyTorch's windows are
+    then exactly those); uneven windows are refused."""
+    (hi, wi), (ho, wo) = _shape(ins[0])[2:], _shape(node)[2:]
+    if (ho, wo) == (1, 1):
+        emit(node, {"name": lname, "kind": "pool", "op": op, "global": True}, ins)
+    elif (ho, wo) == (hi, wi):
+        alias[node] = alias[ins[0]]
+    elif hi % ho == 0 and wi % wo == 0:
+        k = [hi // ho, wi // wo]
+        k = k[0] if k[0] == k[1] else k
+        emit(node, {"name": lname, "kind": "pool", "op": op, "kernel": k, "stride": k}, ins)
+    else:
+        refuse(node, f"adaptive pooling from {hi} x {wi} to {ho} x {wo} (uneven windows)")
+
+
+def _functional_pool(node, lname, op, refuse):
+    """F.avg_pool2d / F.max_pool2d(x, kernel_size, stride=None, padding=0, ...) as a pool layer."""
+    names = ["input", "kernel_size", "stride", "padding"] + (["dilation", "ceil_mode"] if op == "max" else ["ceil_mode"])
+    a = dict(zip(names, node.args))
+    a.update(node.kwargs)
+    if op == "max" and _pair(a.get("dilation", 1)) != 1:
+        refuse(node, "dilated pooling")
+    if op == "avg" and (a.get("count_include_pad", True) is not True or a.get("divisor_override") is not None):
+        refuse(node, "average pooling with count_include_pad=False or a divisor_override")
+    k = _pair(a["kernel_size"])
+    return {"name": lname, "kind": "pool", "op": op, "kernel": k, "stride": _pair(a.get("stride") or a["kernel_size"]),
+            "padding": _pair(a.get("padding", 0)), "ceil_mode": bool(a.get("ceil_mode", False))}
 
 
 def from_fx(module, example_input, name=None):
@@ -115,11 +157,8 @@ def from_fx(module, example_input, name=None):
                     refuse(node, "dilated pooling")
                 emit(node, layer, ins)
             elif isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
-                if _shape(node)[2:] != (1, 1):
-                    refuse(node, "adaptive pooling to a size other than 1 x 1")
-                op = "avg" if isinstance(m, nn.AdaptiveAvgPool2d) else "max"
-                emit(node, {"name": lname, "kind": "pool", "op": op, "global": True}, ins)
-            elif isinstance(m, PASS_MODULES):
+                _adaptive_pool(node, ins, lname, "avg" if isinstance(m, nn.AdaptiveAvgPool2d) else "max", alias, emit, refuse)
+            elif isinstance(m, PASS_MODULES + PASS_MODULE_EXTRA):
                 alias[node] = source(ins[0])
             else:
                 refuse(node, f"module type {type(m).__name__} has no nais layer kind")
@@ -139,9 +178,22 @@ def from_fx(module, example_input, name=None):
                 dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
                 if dim not in (1, -3):
                     refuse(node, "a concatenation on a dimension other than channels")
-                emit(node, {"name": lname, "kind": "concat"}, ins)
+                if len(ins) == 1:  # a list of one tensor (DenseNet's first layer): the tensor itself
+                    alias[node] = source(ins[0])
+                else:
+                    emit(node, {"name": lname, "kind": "concat"}, ins)
             elif t in ACTIVATION_FUNCTIONS or t in ACTIVATION_METHODS:
                 _activation(node, ins, lname, layers, alias, users, emit)
+            elif t in ADAPTIVE_POOL_FUNCTIONS:
+                _adaptive_pool(node, ins, lname, ADAPTIVE_POOL_FUNCTIONS[t], alias, emit, refuse)
+            elif t in POOL_FUNCTIONS:
+                emit(node, _functional_pool(node, lname, POOL_FUNCTIONS[t], refuse), ins)
+            elif t == "mean" or t is torch.mean:
+                dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
+                dims = sorted(d % 4 for d in (dims if isinstance(dims, (tuple, list)) else [dims])) if dims is not None else None
+                if dims != [2, 3]:
+                    refuse(node, "a mean over dimensions other than the spatial ones (2, 3)")
+                emit(node, {"name": lname, "kind": "pool", "op": "avg", "global": True}, ins)
             elif t in PASS_FUNCTIONS or t in PASS_METHODS or t is getattr:
                 if not ins:
                     refuse(node, "no tensor input")

@@ -105,3 +105,36 @@ def test_from_fx_reports_tracing_and_shape_errors_in_its_own_words():
         nais.from_fx(DataDependent(), torch.zeros(1, 3, 8, 8))
     with pytest.raises(ValueError, match=r"from_fx: running Sequential on an input of shape \(1, 5, 8, 8\) failed"):
         nais.from_fx(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)), torch.zeros(1, 5, 8, 8))
+
+
+TORCHVISION = [  # (model, input size): one of each family torchvision ships, weights not needed
+    ("alexnet", 224),  # adaptive pooling to 6 x 6 (the identity at 224)
+    ("resnet18", 64), ("resnext50_32x4d", 64),  # grouped convolutions
+    ("squeezenet1_1", 64), ("densenet121", 64),  # concat-heavy blocks; a cat of one tensor
+    ("googlenet", 64), ("inception_v3", 107),  # functional avg_pool2d
+    ("mobilenet_v2", 64),  # functional adaptive_avg_pool2d
+    ("mobilenet_v3_small", 64),  # SE and hard-swish gates
+    ("mnasnet0_5", 64),  # mean over the spatial dimensions
+    ("efficientnet_b0", 64),  # stochastic depth (the identity in eval), SiLU, SE
+    ("regnet_y_400mf", 64),
+]
+
+
+@pytest.mark.parametrize("name,size", TORCHVISION)
+def test_from_fx_torchvision_models_count_as_pytorch_does(name, size):
+    tvm = pytest.importorskip("torchvision.models")
+    torch.manual_seed(0)
+    kwargs = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
+    m = getattr(tvm, name)(weights=None, **kwargs).eval()
+    x = torch.randn(1, 3, size, size)
+    report = nais.analyze(nais.from_fx(m, x))
+    assert report["params"] == sum(p.numel() for p in m.parameters())
+    assert report["macs"] == torch_macs(m, x)
+
+
+def test_from_fx_refuses_torchvision_models_it_cannot_describe_naming_the_node():
+    tvm = pytest.importorskip("torchvision.models")
+    with pytest.raises(ValueError, match=r"from_fx: node 'permute' \(call_method permute\)"):
+        nais.from_fx(tvm.convnext_tiny(weights=None).eval(), torch.randn(1, 3, 64, 64))  # channels-last LayerNorm
+    with pytest.raises(ValueError, match=r"adaptive pooling from 1 x 1 to 6 x 6"):
+        nais.from_fx(tvm.alexnet(weights=None).eval(), torch.randn(1, 3, 64, 64))  # uneven (upsampling) windows
