@@ -8,6 +8,7 @@
 
 #include "error_of.hpp"
 #include "fd.hpp"
+#include "randomize.hpp"
 #include "sanitized.hpp"
 
 #include <doctest/doctest.h>
@@ -144,10 +145,7 @@ TEST_CASE("the calibrated device model: Perf is the expected latency, its gradie
     l.params().acc_loss = 1.5;
     l.params().tau = 0.8;
     std::mt19937_64 rng(2);
-    std::normal_distribution<double> z;
-    for (Eigen::Index k = 0; k < l.theta().size(); ++k)
-        l.theta().data()[k] = z(rng);
-    gumbel_noise(l.theta_noise(), 5);
+    nais_test::randomize(l, rng, 0.0);  // theta and its noise (the model has no other group)
     const double v = l.evaluate();
     const auto& P = l.arch_probabilities();
     const auto& c = l.model().costs();
@@ -178,10 +176,7 @@ TEST_CASE("the budgeted calibrated model: RES is the expected latency, Eq. 1's p
     l.params().C = 3;
     l.params().res_ub = 0.4;
     std::mt19937_64 rng(7);
-    std::normal_distribution<double> z;
-    for (Eigen::Index k = 0; k < l.theta().size(); ++k)
-        l.theta().data()[k] = z(rng);
-    gumbel_noise(l.theta_noise(), 11);
+    nais_test::randomize(l, rng, 0.0);
     const double v = l.evaluate();
     const double ms = (l.arch_probabilities() * l.model().costs()).sum();
     CHECK(l.res() == doctest::Approx(ms).epsilon(1e-12));
