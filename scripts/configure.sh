@@ -8,7 +8,15 @@
 nais_configure() {
   local build=$1
   shift
+  # clang links with lld when it is there (install-deps.sh installs it): 1.3 s instead of 5.5 s per
+  # sanitizer-instrumented test program
+  local linker=()
+  if [ -z "${NAIS_CXX:-}" ] || [[ "${NAIS_CXX}" == *clang* ]]; then
+    if command -v ld.lld >/dev/null; then
+      linker=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_MODULE_LINKER_FLAGS=-fuse-ld=lld)
+    fi
+  fi
   # shellcheck disable=SC2086
   cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="${NAIS_CXX:-clang++}" \
-        -DCMAKE_BUILD_TYPE="${NAIS_BUILD_TYPE:-Release}" -DNAIS_BUILD_BENCHMARKS=OFF "$@" ${NAIS_CMAKE_ARGS:-} >/dev/null
+        -DCMAKE_BUILD_TYPE="${NAIS_BUILD_TYPE:-Release}" -DNAIS_BUILD_BENCHMARKS=OFF "${linker[@]}" "$@" ${NAIS_CMAKE_ARGS:-} >/dev/null
 }

@@ -12,4 +12,8 @@ namespace nais_test {
 /// n cases, or n / divisor (at least 1) under the sanitizers.
 constexpr int cases(int n, int divisor = 4) { return NAIS_SANITIZED ? (n + divisor - 1) / divisor : n; }
 
+/// A loop's step: every case, or every `stride`-th under the sanitizers (keeps a loop's early and
+/// late variants where the case index selects one).
+constexpr int step(int stride) { return NAIS_SANITIZED ? stride : 1; }
+
 }  // namespace nais_test

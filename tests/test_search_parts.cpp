@@ -5,6 +5,7 @@
 
 #include "error_of.hpp"
 #include "fd.hpp"
+#include "sanitized.hpp"
 
 #include <doctest/doctest.h>
 
@@ -129,7 +130,7 @@ TEST_CASE("standin_accuracy: exact gradient and range, both architectures") {
     auto check = [&]<class Arch>(Arch) {
         search::standin_accuracy<> proxy(costs.work, costs.bit_widths, {1.0, 0.7, 1.3});
         const int g = fpga::num_groups<Arch>(costs.num_blocks(), costs.num_ops());
-        for (int trial = 0; trial < 5; ++trial) {
+        for (int trial = 0; trial < nais_test::cases(5); ++trial) {
             Eigen::ArrayXXd theta(costs.num_blocks(), costs.num_ops()), phi(g, costs.num_bits());
             nais_test::fill_normal(theta, rng, 1.5);
             nais_test::fill_normal(phi, rng, 1.5);
