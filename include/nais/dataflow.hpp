@@ -13,6 +13,7 @@
 #include <nais/device/dataflow/mapping.hpp>
 #include <nais/device/dataflow/analysis.hpp>
 #include <nais/device/dataflow/templates.hpp>
+#include <nais/device/dataflow/eyeriss.hpp>
 #include <nais/device/dataflow/search.hpp>
 #include <nais/device/dataflow/cifar_space.hpp>
 #include <nais/device/dataflow/codesign.hpp>

@@ -107,9 +107,11 @@ df::layer read_layer(const json& j) {
 }
 
 df::architecture read_arch(const json& j) {
+    if (j == "eyeriss")
+        return df::eyeriss_v1();
     if (!j.is_object())
-        fail("arch", "an object {levels, mac, clock_mhz, multicast, stationary}", j);
-    refuse_unknown(j, "arch.", {"levels", "mac", "clock_mhz", "multicast", "stationary"});
+        fail("arch", "\"eyeriss\" or an object {levels, mac, clock_mhz, multicast, stationary, spatial_reduction}", j);
+    refuse_unknown(j, "arch.", {"levels", "mac", "clock_mhz", "multicast", "stationary", "spatial_reduction"});
     const json& levels = require_key(j, "levels", "arch.levels");
     if (!levels.is_array() || levels.empty() || levels.size() > 16)
         fail("arch.levels", "an array of 1 to 16 storage levels, outermost first", levels);
@@ -169,6 +171,15 @@ df::architecture read_arch(const json& j) {
             a.stationary = df::stationary_rule::reset_stride;
         else
             fail("arch.stationary", "\"keep_stride\" (default; Timeloop from 2025) or \"reset_stride\" (Timeloop before)", v);
+    }
+    if (j.contains("spatial_reduction")) {
+        const json& v = j["spatial_reduction"];
+        if (v == "adder_tree")
+            a.spatial_reduction = df::reduction_rule::adder_tree;
+        else if (v == "in_pe")
+            a.spatial_reduction = df::reduction_rule::in_pe;
+        else
+            fail("arch.spatial_reduction", "\"adder_tree\" (default; Timeloop's) or \"in_pe\" (a PE adds each received psum, one cycle)", v);
     }
     try {
         df::validate(a);
@@ -242,6 +253,24 @@ df::mapping read_mapping(const json& j, const df::architecture& a) {
     return m;
 }
 
+/// {"row_stationary": {m, n, e, p, q, r, t}}: Eyeriss's Table III parameters.
+df::rs_parameters read_rs_parameters(const json& j) {
+    if (!j.is_object() || j.size() != 1 || !j.contains("row_stationary"))
+        fail("mapping", "an array of level mappings, {\"row_stationary\": {m, n, e, p, q, r, t}}, \"template\" or \"search\"", j);
+    const json& x = j["row_stationary"];
+    if (!x.is_object())
+        fail("mapping.row_stationary", "an object {m, n, e, p, q, r, t} (Eyeriss's Table III parameters)", x);
+    refuse_unknown(x, "mapping.row_stationary.", {"m", "n", "e", "p", "q", "r", "t"});
+    df::rs_parameters r;
+    for (auto [name, field] : {std::pair{"m", &r.m}, {"n", &r.n}, {"e", &r.e}, {"p", &r.p}, {"q", &r.q}, {"r", &r.r}, {"t", &r.t}}) {
+        require_key(x, name, std::string("mapping.row_stationary.") + name);
+        *field = positive(x, "mapping.row_stationary.", name, 1);
+    }
+    return r;
+}
+
+json rs_json(const df::rs_parameters& r) { return {{"m", r.m}, {"n", r.n}, {"e", r.e}, {"p", r.p}, {"q", r.q}, {"r", r.r}, {"t", r.t}}; }
+
 df::dataflow_kind read_dataflow(const json& j) {
     for (int k = 0; k < 3; ++k)
         if (j == df::dataflow_names[std::size_t(k)])
@@ -308,9 +337,20 @@ json layer_result(const df::layer& l, const df::architecture& a, const df::mappi
         energy[ev.levels[i].name] = ev.levels[i].energy;
     }
     energy["MAC"] = ev.mac_energy;
-    return {{"layer", l.name},          {"cycles", ev.cycles}, {"compute_cycles", ev.compute_cycles}, {"latency_ms", ev.seconds(a) * 1e3},
-            {"energy", ev.energy},      {"energy_by_level", energy}, {"area", ev.area}, {"utilization", ev.utilization},
-            {"macs", ev.macs},          {"accesses", acc},     {"mapping", mapping_json(a, m)}};
+    return {{"layer", l.name},
+            {"cycles", ev.cycles},
+            {"compute_cycles", ev.compute_cycles},
+            {"reduction_cycles", ev.reduction_cycles},
+            {"latency_ms", ev.seconds(a) * 1e3},
+            {"energy", ev.energy},
+            {"energy_by_level", energy},
+            {"area", ev.area},
+            {"utilization", ev.utilization},
+            {"active_macs", ev.utilized_macs},
+            {"macs", ev.macs},
+            {"accesses", acc},
+            {"mapping", mapping_json(a, m)},
+            {"padded", m.padded}};
 }
 
 json exports(const json& spec, const df::layer& l, const df::architecture& a, const df::mapping& m) {
@@ -348,12 +388,10 @@ json evaluate_dataflow(const json& spec, const std::string& base_dir) {
         const json& mj = require_key(spec, "mapping", "mapping");
         df::architecture a;
         df::mapping m;
-        json extra = json::object();
-        if (mj.is_string()) {
+        json extra = json::object(), out_rs;
+        if (mj.is_string() && !spec.contains("arch")) {
             if (mj != "template" && mj != "search")
-                fail("mapping", "an array of level mappings, \"template\" or \"search\"", mj);
-            if (spec.contains("arch"))
-                throw spec_error("key 'arch': with \"mapping\": \"" + mj.get<std::string>() + "\" the architecture comes from dataflow, pe, rf and buffer");
+                fail("mapping", "an array of level mappings, {\"row_stationary\": {...}}, \"template\" or \"search\"", mj);
             const df::hardware h = read_hardware(spec);
             a = df::make_architecture(h, read_energy_table(spec));
             if (mj == "template") {
@@ -367,14 +405,40 @@ json evaluate_dataflow(const json& spec, const std::string& base_dir) {
         } else {
             for (const char* k : {"dataflow", "pe", "rf", "buffer", "dram_bandwidth", "clock_mhz", "energy_table", "search_limit"})
                 if (spec.contains(k))
-                    throw spec_error(std::string("key '") + k + "': only with \"mapping\": \"template\" or \"search\" (an explicit mapping comes with \"arch\")");
+                    throw spec_error(std::string("key '") + k + "': only with \"mapping\": \"template\" or \"search\" and no \"arch\" (an arch comes with its own)");
             a = read_arch(require_key(spec, "arch", "arch"));
-            m = read_mapping(mj, a);
+            if (mj.is_array()) {
+                m = read_mapping(mj, a);
+            } else if (mj == "search" || mj.is_object()) {  // Eyeriss's row-stationary form
+                if (a.levels.size() != 5)
+                    throw spec_error("key 'mapping': the row-stationary form needs an Eyeriss-like arch of five levels (DRAM, buffer, ifmap, filter "
+                                     "and psum pads; \"arch\": \"eyeriss\"), this one has " + std::to_string(a.levels.size()));
+                try {
+                    if (mj == "search") {
+                        const df::rs_choice c = df::search_row_stationary(l, a);
+                        m = df::row_stationary_mapping(l, a, c.parameters);
+                        extra = {{"feasible", c.feasible}, {"analysed", c.analysed}, {"objective", "cycles, then energy"}};
+                        out_rs = rs_json(c.parameters);
+                    } else {
+                        const df::rs_parameters r = read_rs_parameters(mj);
+                        m = df::row_stationary_mapping(l, a, r);
+                        out_rs = rs_json(r);
+                    }
+                } catch (const nais::invalid_argument& e) {
+                    throw spec_error(std::string("key 'mapping': ") + e.what());
+                }
+            } else {
+                fail("mapping", mj.is_string() ? "with \"arch\": an array of level mappings, {\"row_stationary\": {...}} or \"search\""
+                                               : "an array of level mappings, {\"row_stationary\": {...}}, \"template\" or \"search\"",
+                     mj);
+            }
         }
         json out = layer_result(l, a, m, df::evaluate(l, a, m));
         out["device"] = "dataflow";
         if (!extra.empty())
             out["search"] = extra;
+        if (!out_rs.is_null())
+            out["row_stationary"] = out_rs;
         const json exported = exports(spec, l, a, m);  // named: items() of a temporary would dangle
         for (const auto& [k, v] : exported.items())
             out[k] = v;

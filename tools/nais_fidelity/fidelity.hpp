@@ -16,4 +16,8 @@ std::string calibrated_section(const std::string& shared, const std::string& sou
 /// cycles of its three baseline designs.
 std::string timeloop_section(const std::string& source, std::string& headline);
 
+/// The dataflow model against Eyeriss v1 silicon: AlexNet CONV1-5's processing latency, active
+/// PEs, buffer and DRAM traffic with the published row-stationary mappings (and nais's search).
+std::string eyeriss_section(const std::string& shared, const std::string& source, std::string& headline);
+
 }  // namespace nais_fidelity

@@ -38,7 +38,9 @@
 //   accesses, reads = updates - partition size (the first write of each output needs no
 //   read-back), fills = parent share - partition size (the outermost level: no fills);
 // - cycles: the product of the temporal factors, stretched where a level needs more than its
-//   bandwidth (src/model/buffer.cpp ComputePerformance: ceil(compute cycles / slowdown)).
+//   bandwidth (src/model/buffer.cpp ComputePerformance: ceil(compute cycles / slowdown)); with
+//   architecture::spatial_reduction = in_pe (not a Timeloop option), plus one cycle per psum a PE
+//   receives from a neighbour (reduction_cycles).
 // Counts are reported as totals over the utilised instances of a level.
 namespace nais::dataflow {
 
@@ -61,12 +63,13 @@ struct level_report {
 /// The evaluation of a mapping.
 struct evaluation {
     double cycles = 0, compute_cycles = 0;
+    double reduction_cycles = 0;  ///< in_pe spatial reduction: the cycles PEs spend adding received psums
     double energy = 0;       ///< pJ
     double mac_energy = 0;   ///< pJ
     double area = 0;         ///< the architecture's, in its unit
     double macs = 0;         ///< the layer's MACs
     double utilization = 0;  ///< macs / (cycles x MAC units)
-    std::int64_t utilized_macs = 1;
+    std::int64_t utilized_macs = 1;  ///< MACs the spatial loops use (a padded mapping: those with work)
     std::vector<level_report> levels;
     double seconds(const architecture& a) const { return cycles / (a.clock_mhz * 1e6); }
 };
@@ -381,6 +384,28 @@ private:
     std::vector<step_sums>& at_start_;
 };
 
+constexpr bool reduces(dim d) { return d == dim::C || d == dim::R || d == dim::S; }
+
+/// architecture::spatial_reduction = in_pe: where a spatial loop spreads a reduction dimension
+/// over the PEs below level r (the innermost such level), each PE adds one received psum per
+/// output it completes, i.e. once per product K of the reduction loops inside it (the temporal
+/// loops of C, R, S below level r): compute_cycles / K.
+inline double in_pe_reduction_cycles(const std::vector<flat_loop>& nest, const architecture& a, double compute_cycles) {
+    if (a.spatial_reduction != reduction_rule::in_pe)
+        return 0;
+    int r = -1;
+    for (const flat_loop& f : nest)
+        if (f.spatial && reduces(f.d))
+            r = std::max(r, f.level);
+    if (r < 0)
+        return 0;
+    double k = 1;
+    for (const flat_loop& f : nest)
+        if (!f.spatial && f.level > r && reduces(f.d))
+            k *= double(f.factor);
+    return compute_cycles / k;
+}
+
 }  // namespace detail
 
 /// Bits each instance of level i uses for the tiles it keeps.
@@ -530,7 +555,8 @@ inline evaluation analyse(const layer& l, const architecture& a, const mapping& 
     }
     ev.mac_energy = ev.macs * a.mac.energy;
     ev.energy = ev.mac_energy;
-    ev.cycles = ev.compute_cycles;
+    ev.reduction_cycles = detail::in_pe_reduction_cycles(nest, a, ev.compute_cycles);
+    ev.cycles = ev.compute_cycles + ev.reduction_cycles;
     ev.area = area_of(a);
     for (int i = 0; i < L; ++i) {
         const level& hw = a.levels[std::size_t(i)];
@@ -556,16 +582,36 @@ inline evaluation analyse(const layer& l, const architecture& a, const mapping& 
 }
 
 /// Validates the layer, the architecture and the mapping (factors cover the layer, fan-outs fit,
-/// kept tiles fit each level's entries) and analyses the mapping.
+/// kept tiles fit each level's entries) and analyses the mapping; a padded mapping is analysed
+/// on padded_layer (cycles and accesses), its MACs and utilisation are the layer's own.
 inline evaluation evaluate(const layer& l, const architecture& a, const mapping& m) {
     validate(l);
     validate(a);
     validate(l, a, m);
-    const int over = first_overflow(l, a, m);
+    const layer run = padded_layer(l, m);
+    const int over = first_overflow(run, a, m);
     nais::detail::require(over < 0, "dataflow: the mapping overflows level '", over < 0 ? std::string() : a.levels[std::size_t(over)].name,
-                          "': its tiles need ", over < 0 ? 0.0 : used_bits(l, m, std::size_t(over)), " bits, it has ",
+                          "': its tiles need ", over < 0 ? 0.0 : used_bits(run, m, std::size_t(over)), " bits, it has ",
                           over < 0 ? 0.0 : double(a.levels[std::size_t(over)].entries) * a.levels[std::size_t(over)].word_bits);
-    return analyse(l, a, m);
+    evaluation ev = analyse(run, a, m);
+    if (m.padded) {
+        ev.mac_energy = l.macs() * a.mac.energy;  // gated: a padded step's MAC has no operand
+        ev.energy += ev.mac_energy - ev.macs * a.mac.energy;
+        ev.macs = l.macs();
+        ev.utilization = ev.macs / (ev.cycles * double(a.mac_instances()));
+        // the MACs with work: per dimension, its spatial extent or its bound if smaller (a fold of
+        // 27 output rows over 14 + 14 columns leaves one column idle)
+        const extents b = l.bounds();
+        extents spread;
+        spread.fill(1);
+        for (const level_mapping& lm : m.levels)
+            for (const spatial_loop& s : lm.spatial)
+                spread[std::size_t(s.d)] *= s.factor;
+        ev.utilized_macs = 1;
+        for (int d = 0; d < num_dims; ++d)
+            ev.utilized_macs *= std::min(spread[std::size_t(d)], b[std::size_t(d)]);
+    }
+    return ev;
 }
 
 }  // namespace nais::dataflow

@@ -54,12 +54,23 @@ enum class multicast_rule { union_of_deltas, equal_deltas };
 /// outputs of 2024 were made with it).
 enum class stationary_rule { keep_stride, reset_stride };
 
+/// Who adds the partial sums of a reduction spread over PEs (a spatial loop over C, R or S).
+/// adder_tree: a separate reduction network, free in time (Timeloop's model); in_pe: each PE
+/// adds the psum it receives from its neighbour with its own adder, one cycle per psum, in which
+/// it does no MAC. A PE receives one psum per output it completes, that is per
+/// (its reduction loops' product) MACs: cycles = MAC steps x (1 + 1 / that product). Eyeriss v1's
+/// PE has one multiply-and-accumulate datapath and accumulates psums vertically through the
+/// array (Chen et al., JSSC 2017, Sec. IV-V); the rule is nais's reading of that datapath,
+/// checked against the chip's measured AlexNet latencies (docs/fidelity.md).
+enum class reduction_rule { adder_tree, in_pe };
+
 struct architecture {
     std::vector<level> levels;
     mac_unit mac;
     double clock_mhz = 200;
     multicast_rule multicast = multicast_rule::union_of_deltas;
     stationary_rule stationary = stationary_rule::keep_stride;
+    reduction_rule spatial_reduction = reduction_rule::adder_tree;
 
     std::int64_t mac_instances() const { return mac.instances > 0 ? mac.instances : levels.back().instances; }
     std::int64_t mac_mesh_x() const { return mac.mesh_x > 0 ? mac.mesh_x : (mac.instances > 0 ? mac.instances : levels.back().mesh_width()); }

@@ -79,6 +79,8 @@ inline std::string timeloop_mapping(const architecture& a, const mapping& m) {
     validate(a);
     nais::detail::require(m.levels.size() == a.levels.size(), "dataflow: the mapping has ", m.levels.size(), " levels, the architecture ",
                           a.levels.size());
+    nais::detail::require(!m.padded, "dataflow: a padded mapping has no Timeloop mapping form (its factors multiply past the layer's bounds; "
+                                     "Timeloop writes imperfect factorisations with residual factors, which nais does not export)");
     std::ostringstream y;
     y << "# nais dataflow export: mapping (Timeloop; permutations innermost first)\nmapping:\n";
     const auto once = [&](const std::string& level, const char* what, const auto& loops) {

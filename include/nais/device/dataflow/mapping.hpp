@@ -31,13 +31,18 @@ struct level_mapping {
     std::array<bool, num_operands> keep{true, true, true};
 };
 
-/// One entry per architecture level, outermost first.
+/// One entry per architecture level, outermost first. padded: a dimension's factors may
+/// multiply to more than its bound (imperfect factorisation, as a PE set of 7 output rows
+/// covers 55 rows in 8 steps): the hardware runs the padded iterations on idle MACs, so cycles
+/// count them; accesses are counted on the padded problem (an upper bound: the last step's
+/// tiles are partly empty), MACs and utilisation on the real one.
 struct mapping {
     std::vector<level_mapping> levels;
+    bool padded = false;
 };
 
 /// Refuses a mapping whose factors do not cover the layer's dimensions exactly (naming the
-/// dimension and the product), factors < 1, a spatial fan-out larger than the level's X or Y,
+/// dimension and the product; a padded mapping: at least, and less than twice), factors < 1, a spatial fan-out larger than the level's X or Y,
 /// and an outermost level that does not keep every operand.
 inline void validate(const layer& l, const architecture& a, const mapping& m) {
     using nais::detail::require;
@@ -66,10 +71,36 @@ inline void validate(const layer& l, const architecture& a, const mapping& m) {
         require(m.levels.front().keep[std::size_t(o)], "dataflow: the outermost level '", a.levels.front().name, "' must keep ",
                 operand_names[std::size_t(o)]);
     const extents b = l.bounds();
-    for (int d = 0; d < num_dims; ++d)
-        require(product[std::size_t(d)] == b[std::size_t(d)], "dataflow: the mapping's factors of ", dim_names[std::size_t(d)],
-                " multiply to ", product[std::size_t(d)], ", the layer has ", b[std::size_t(d)],
-                " (factors must cover each dimension exactly)");
+    for (int d = 0; d < num_dims; ++d) {
+        const std::int64_t got = product[std::size_t(d)], want = b[std::size_t(d)];
+        if (m.padded)
+            require(got >= want && got < 2 * want, "dataflow: the padded mapping's factors of ", dim_names[std::size_t(d)], " multiply to ", got,
+                    ", the layer has ", want, " (a padded mapping covers each dimension, with less than one extra copy)");
+        else
+            require(got == want, "dataflow: the mapping's factors of ", dim_names[std::size_t(d)], " multiply to ", got, ", the layer has ",
+                    want, " (factors must cover each dimension exactly)");
+    }
+}
+
+/// The layer a padded mapping runs: each dimension the product of its factors (the layer itself
+/// for an exact mapping).
+inline layer padded_layer(const layer& l, const mapping& m) {
+    if (!m.padded)
+        return l;
+    extents product;
+    product.fill(1);
+    for (const level_mapping& lm : m.levels) {
+        for (const temporal_loop& t : lm.temporal)
+            product[std::size_t(t.d)] *= t.factor;
+        for (const spatial_loop& s : lm.spatial)
+            product[std::size_t(s.d)] *= s.factor;
+    }
+    using enum dim;
+    auto at = [&](dim d) { return product[std::size_t(d)]; };
+    layer p = l;
+    p.groups = int(at(G));
+    p.N = at(N), p.M = at(M) * at(G), p.C = at(C) * at(G), p.P = at(P), p.Q = at(Q), p.R = at(R), p.S = at(S);
+    return p;
 }
 
 }  // namespace nais::dataflow
