@@ -1,5 +1,12 @@
-// A minimal outside program using nais as an installed/added/fetched package.
+// A minimal outside program using nais as an installed/added/fetched package. The find_package
+// consumer includes every public header (<nais/nais.hpp>: they compile with GCC too); the other
+// two only the FPGA module, which they use (their point is how the package is found).
+#ifdef NAIS_CONSUMER_ALL_HEADERS
 #include <nais/nais.hpp>
+#else
+#include <nais/fpga.hpp>
+#include <nais/version.hpp>
+#endif
 
 #include <cmath>
 #include <cstdio>
