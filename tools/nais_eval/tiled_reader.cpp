@@ -4,7 +4,7 @@
 //    "design": {"Tm", "Tn", "Tr", "Tc", "Tk" (default: the largest kernel), "W_p", "I_p", "O_p"},
 //    "bits": 16 | {"weights", "activations"}, "clock_mhz": 200, "batch": 1,
 //    "mode": "hardware" | "hotnas" (the public model's figures, on its chained shapes),
-//    "limits": {"dsp", "bram", "port_bits", "check_bram"},
+//    "limits": {"dsp", "bram", "port_bits", "check_bram", "word_bits", "dsp_per_multiplier"},
 //    "compression": {"layer": {"out_channels", "kept", "weight_bits"}}}
 #include "tiled_reader.hpp"
 #include "registry.hpp"
@@ -52,8 +52,12 @@ tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, 
     }
     if (const auto l = spec.find("limits"); l != spec.end()) {
         if (!l->is_object())
-            fail("limits", "an object {dsp, bram, port_bits, check_bram}", *l);
-        refuse_unknown(*l, "limits.", {"dsp", "bram", "port_bits", "check_bram"});
+            fail("limits", "an object {dsp, bram, port_bits, check_bram, word_bits, dsp_per_multiplier}", *l);
+        refuse_unknown(*l, "limits.", {"dsp", "bram", "port_bits", "check_bram", "word_bits", "dsp_per_multiplier"});
+        if (l->contains("word_bits"))  // one port word and the data path (16: fixed point; 32: fp32)
+            dev.word_bits = integer_at_least((*l)["word_bits"], "limits.word_bits", 1);
+        if (l->contains("dsp_per_multiplier"))  // DSPs per multiply-add lane (fp32 on 7-series: 5)
+            dev.dsp_per_multiplier = integer_at_least((*l)["dsp_per_multiplier"], "limits.dsp_per_multiplier", 1);
         if (l->contains("dsp"))
             dev.dsp = integer_at_least((*l)["dsp"], "limits.dsp", 1);
         if (l->contains("bram"))

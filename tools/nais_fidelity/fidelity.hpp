@@ -20,4 +20,7 @@ std::string timeloop_section(const std::string& source, std::string& headline);
 /// PEs, buffer and DRAM traffic with the published row-stationary mappings (and nais's search).
 std::string eyeriss_section(const std::string& shared, const std::string& source, std::string& headline);
 
+/// The FPGA models against measured boards: the tiled template on Zhang et al.'s VC707 design.
+std::string fpga_section(const std::string& shared, const std::string& source, std::string& headline);
+
 }  // namespace nais_fidelity
