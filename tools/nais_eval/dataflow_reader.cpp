@@ -6,9 +6,11 @@
 
 #include <nais/dataflow.hpp>
 
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nais_eval::detail {
@@ -106,6 +108,15 @@ df::layer read_layer(const json& j) {
     return l;
 }
 
+/// The enumerator `v` names among `choices`, or an error naming `key` and what it expected.
+template <class E>
+E read_choice(const json& v, const std::string& key, std::initializer_list<std::pair<const char*, E>> choices, const char* expected) {
+    for (const auto& [name, value] : choices)
+        if (v == name)
+            return value;
+    fail(key, expected, v);
+}
+
 df::architecture read_arch(const json& j) {
     if (j == "eyeriss")
         return df::eyeriss_v1();
@@ -154,33 +165,18 @@ df::architecture read_arch(const json& j) {
         if (a.clock_mhz <= 0)
             fail("arch.clock_mhz", "a number > 0", j["clock_mhz"]);
     }
-    if (j.contains("multicast")) {
-        const json& v = j["multicast"];
-        if (v == "union")
-            a.multicast = df::multicast_rule::union_of_deltas;
-        else if (v == "equal_deltas")
-            a.multicast = df::multicast_rule::equal_deltas;
-        else
-            fail("arch.multicast", "\"union\" (default) or \"equal_deltas\" (Timeloop's)", v);
-    }
-    if (j.contains("stationary")) {
-        const json& v = j["stationary"];
-        if (v == "keep_stride")
-            a.stationary = df::stationary_rule::keep_stride;
-        else if (v == "reset_stride")
-            a.stationary = df::stationary_rule::reset_stride;
-        else
-            fail("arch.stationary", "\"keep_stride\" (default; Timeloop from 2025) or \"reset_stride\" (Timeloop before)", v);
-    }
-    if (j.contains("spatial_reduction")) {
-        const json& v = j["spatial_reduction"];
-        if (v == "adder_tree")
-            a.spatial_reduction = df::reduction_rule::adder_tree;
-        else if (v == "in_pe")
-            a.spatial_reduction = df::reduction_rule::in_pe;
-        else
-            fail("arch.spatial_reduction", "\"adder_tree\" (default; Timeloop's) or \"in_pe\" (a PE adds each received psum, one cycle)", v);
-    }
+    if (j.contains("multicast"))
+        a.multicast = read_choice<df::multicast_rule>(j["multicast"], "arch.multicast",
+                                                      {{"union", df::multicast_rule::union_of_deltas}, {"equal_deltas", df::multicast_rule::equal_deltas}},
+                                                      "\"union\" (default) or \"equal_deltas\" (Timeloop's)");
+    if (j.contains("stationary"))
+        a.stationary = read_choice<df::stationary_rule>(j["stationary"], "arch.stationary",
+                                                        {{"keep_stride", df::stationary_rule::keep_stride}, {"reset_stride", df::stationary_rule::reset_stride}},
+                                                        "\"keep_stride\" (default; Timeloop from 2025) or \"reset_stride\" (Timeloop before)");
+    if (j.contains("spatial_reduction"))
+        a.spatial_reduction = read_choice<df::reduction_rule>(j["spatial_reduction"], "arch.spatial_reduction",
+                                                              {{"adder_tree", df::reduction_rule::adder_tree}, {"in_pe", df::reduction_rule::in_pe}},
+                                                              "\"adder_tree\" (default; Timeloop's) or \"in_pe\" (a PE adds each received psum, one cycle)");
     try {
         df::validate(a);
     } catch (const nais::invalid_argument& e) {

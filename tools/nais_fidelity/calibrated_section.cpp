@@ -5,7 +5,6 @@
 #include <nais_net/space_json.hpp>
 #include <json_io.hpp>
 
-#include <cstdio>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -29,16 +28,8 @@ const std::vector<device> devices{
     {"pixel2", "Pixel 2 (phone CPU, whole ms)", ""},     {"fpga", "FPGA (HW-NAS-Bench's model, estimated)", "0.892"},
     {"eyeriss", "Eyeriss (HW-NAS-Bench's model, estimated)", "0.943"}};
 
-std::string f3(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.3f", v);
-    return b;
-}
-std::string f1(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.1f", v);
-    return b;
-}
+std::string f3(double v) { return fixed(v, 3); }
+std::string f1(double v) { return fixed(v, 1); }
 
 }  // namespace
 

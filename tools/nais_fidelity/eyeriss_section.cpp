@@ -6,7 +6,6 @@
 
 #include <cctype>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -59,17 +58,6 @@ std::vector<measured_layer> read_measured(const std::string& path) {
     if (out.empty())
         throw std::runtime_error(path + ": no rows");
     return out;
-}
-
-std::string fixed(double v, int digits) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.*f", digits, v);
-    return b;
-}
-std::string percent(double nais, double ref) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%+.1f%%", 100 * (nais / ref - 1));
-    return b;
 }
 
 /// Words a level reads, fills and updates, in MB of 16-bit words (10^6 bytes).

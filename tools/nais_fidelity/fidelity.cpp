@@ -1,9 +1,22 @@
 // docs/fidelity.md's frame: the headline table, then each section.
 #include "fidelity.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace nais_fidelity {
+
+std::string fixed(double v, int digits) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.*f", digits, v);
+    return b;
+}
+
+std::string percent(double nais, double reference) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%+.1f%%", 100 * (nais / reference - 1));
+    return b;
+}
 
 std::string page(const std::string& shared, const std::string& source) {
     std::string cal_headline;

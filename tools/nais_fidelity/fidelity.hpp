@@ -4,6 +4,10 @@
 
 namespace nais_fidelity {
 
+/// A number with `digits` decimals, and nais's relative error against a reference ("+1.2%").
+std::string fixed(double v, int digits);
+std::string percent(double nais, double reference);
+
 /// The whole page: the headline, then every section.
 std::string page(const std::string& shared, const std::string& source);
 

@@ -5,7 +5,6 @@
 #include <json_io.hpp>
 
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -36,17 +35,6 @@ double figure(const std::string& text, const std::string& path, const std::strin
     std::string digits = m[1].str();
     std::erase(digits, ',');
     return std::stod(digits);
-}
-
-std::string fixed(double v, int digits) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.*f", digits, v);
-    return b;
-}
-std::string percent(double nais, double ref) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%+.1f%%", 100 * (nais / ref - 1));
-    return b;
 }
 
 }  // namespace
