@@ -117,9 +117,33 @@ TEST_CASE("bundle IPs: SkyNet's calls per layer are its HLS schedule's (batch 4 
     CHECK(r.ips.size() == 3);  // dw3x3, pw1x1, pool2x2
     CHECK(r.used.dsp == 32 + 32 * 16 / 2);
     // BRAM18: 4 FM buffers x 32 banks x 2 (3,696 x 9 bits) + 32 banks x 4 (3,696 x 12 bits) + weights
-    CHECK(r.used.bram18 == 4 * 32 * 2 + 32 * 4 + 4);
+    // + the m_axi adapter's read and write buffers, 16 x 16 words of 512 bits: 15 blocks of 36 bits each
+    CHECK(r.used.bram18 == 4 * 32 * 2 + 32 * 4 + 4 + 2 * 15);
     CHECK(r.feasible);
     CHECK(r.fps > 25.05);  // the accelerator alone; the contest's 25.05 FPS includes the host's work
+}
+
+TEST_CASE("bundle IPs: the m_axi adapter's data buffers, closed forms") {
+    bundle::design d;
+    CHECK(bundle::detail::axi_buffer_bram(d) == 30);  // 2 x ceil(512 / 36) x ceil(256 / 512)
+    d.axi_bits = 128;
+    CHECK(bundle::detail::axi_buffer_bram(d) == 8);   // 2 x ceil(128 / 36)
+    d.axi_bits = 32;
+    d.axi_outstanding = 64;
+    d.axi_burst = 64;                                 // 4,096 words of 32 bits: 8 blocks of 512 x 36
+    CHECK(bundle::detail::axi_buffer_bram(d) == 16);
+    d.axi_bits = 9;                                   // 2K x 9 blocks
+    CHECK(bundle::detail::axi_buffer_bram(d) == 4);
+    d.axi_outstanding = 0;
+    CHECK(bundle::detail::axi_buffer_bram(d) == 0);
+    // a constant of the design: the same in every network's total, and no gradient in the relaxation
+    const auto ips = bundle::ips_of(bundle::workloads(net::skynet()));
+    bundle::design with = bundle::design{}, without = bundle::design{};
+    without.axi_outstanding = 0;
+    CHECK(bundle::resources_of(ips, with).bram18 - bundle::resources_of(ips, without).bram18 == 30);
+    bundle::design bad;
+    bad.axi_burst = 0;
+    CHECK_THROWS_WITH_AS(bundle::evaluate(net::skynet(), bad), doctest::Contains("design.axi_burst"), nais::invalid_argument);
 }
 
 TEST_CASE("bundle IPs: resources are summed over IPs, not layers") {

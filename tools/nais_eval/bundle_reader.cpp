@@ -3,7 +3,8 @@
 //   "device":  {"name", "dsp", "bram18", "lut", "clock_mhz", "ddr_bits", "overlap_loads",
 //               "lut_per_multiplier", "lut_per_ip"}
 //   "design":  {"channels", "inputs", "rows", "cols", "halo", "dw_ii", "pw_ii", "pool_ii",
-//               "images_per_side", "fm_buffers", "acc_buffers", "weight_buffers"}
+//               "images_per_side", "fm_buffers", "acc_buffers", "weight_buffers", "axi_bits",
+//               "axi_outstanding", "axi_burst"}
 //   "bits":    {"fm", "acc", "weight", "lane"}
 //   "grid":    {"channels": [...], "inputs": [...], "rows": [...], "cols": [...]}   (design search)
 //   "evaluate": {"model": "skynet" | "network": {...} or "file.json", "search": false}
@@ -133,7 +134,8 @@ bundle_job read_bundle_text(const std::string& text, const std::string& base_dir
     if (spec.contains("design")) {
         const json& d = object_key(spec, "design", "channels, inputs, rows, cols, halo, dw_ii, pw_ii, pool_ii, ...");
         detail::refuse_unknown(d, "design.", {"channels", "inputs", "rows", "cols", "halo", "dw_ii", "pw_ii", "pool_ii",
-                                              "images_per_side", "fm_buffers", "acc_buffers", "weight_buffers"});
+                                              "images_per_side", "fm_buffers", "acc_buffers", "weight_buffers",
+                                              "axi_bits", "axi_outstanding", "axi_burst"});
         auto& x = job.design;
         x.channels = int_in(d, "design.", "channels", x.channels, 1, 1024);
         x.inputs = int_in(d, "design.", "inputs", x.inputs, 1, 1024);
@@ -147,6 +149,9 @@ bundle_job read_bundle_text(const std::string& text, const std::string& base_dir
         x.fm_buffers = int_in(d, "design.", "fm_buffers", x.fm_buffers, 1, 16);
         x.acc_buffers = int_in(d, "design.", "acc_buffers", x.acc_buffers, 0, 16);
         x.weight_buffers = int_in(d, "design.", "weight_buffers", x.weight_buffers, 1, 16);
+        x.axi_bits = int_in(d, "design.", "axi_bits", x.axi_bits, 8, 4096);
+        x.axi_outstanding = int_in(d, "design.", "axi_outstanding", x.axi_outstanding, 0, 64);
+        x.axi_burst = int_in(d, "design.", "axi_burst", x.axi_burst, 1, 256);
         if (x.inputs > x.channels)
             throw spec_error("key 'design.inputs': must be at most design.channels (" + std::to_string(x.channels) + ")");
         if (x.rows <= 2 * x.halo || x.cols <= 2 * x.halo)

@@ -4,45 +4,17 @@
 #include <nais_eval/registry.hpp>
 #include <json_io.hpp>
 
-#include <cmath>
-#include <fstream>
-#include <regex>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 
 namespace nais_fidelity {
 
-namespace {
-
 using nais_json::json;
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
-        throw std::runtime_error(path + ": cannot be read");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-/// The first number `pattern` captures (thousands separators allowed), or an error naming the file
-/// and what was expected.
-double figure(const std::string& text, const std::string& path, const std::string& pattern, const char* what) {
-    std::smatch m;
-    if (!std::regex_search(text, m, std::regex(pattern)))
-        throw std::runtime_error(path + ": expected " + what + " (" + pattern + ")");
-    std::string digits = m[1].str();
-    std::erase(digits, ',');
-    return std::stod(digits);
-}
-
-}  // namespace
 
 std::string fpga_section(const std::string& shared, const std::string& source, std::string& headline) {
     const std::string path = shared + "/measured/fpga_boards.md";
     const std::string text = read_text(path);
-    const std::string zhang = text.substr(text.find("## Zhang et al."));
+    const std::string zhang = board_entry(text, path, "## Zhang et al.");
     const double gflops = figure(zhang, path, R"(Measured: ([0-9.]+) GFLOPS overall)", "Zhang et al.'s measured GFLOPS");
     const double gflop = figure(zhang, path, R"(\(([0-9.]+) GFLOP of conv layers)", "Zhang et al.'s GFLOP of conv layers");
     const double dsp = figure(zhang, path, R"(DSP ([0-9,]+) \()", "Zhang et al.'s DSP count");
@@ -71,8 +43,7 @@ std::string fpga_section(const std::string& shared, const std::string& source, s
       << "What the model does not capture: the time the engine waits for DRAM (with Tr, Tc and the ports\n"
       << "unpublished, the spec sets them so that memory never binds: nais's latency is a lower bound,\n"
       << "and the measured design is " << percent(measured_ms, ms) << " slower), and buffers beyond the template's formula\n"
-      << "(the paper's own bank layout: BRAM is reported, not fitted). SkyNet on Ultra96 and EDD's CHaiDNN\n"
-      << "runs (`fpga_boards.md`) are not compared yet.\n\n";
+      << "(the paper's own bank layout: BRAM is reported, not fitted).\n\n";
     headline = "tiled FPGA template on Zhang et al.'s measured VC707 AlexNet design: latency " + percent(ms, measured_ms) + ", DSPs " +
                percent(nais_dsp, dsp) + " (compute time; the ports are not published)";
     return o.str();

@@ -36,6 +36,10 @@
 //    offsets), so late 20 x 40 layers still fill a 40 x 80 tile: images_per_side = 2.
 //  - set_bias: each output group's buffer is initialised two rows per cycle, ceil(rows/2) cols
 //    cycles (1,722) before its first call.
+//  - BRAM: the buffers at the device's aspect ratios (bram18_blocks), plus the m_axi adapter's read
+//    and write data buffers, num_outstanding x max_burst_length words of the port's width each
+//    (UG1399; SkyNet.hwh: 512 bits, 16 x 16: 15 BRAM18 each). DSPs: the IPs' multipliers only;
+//    address arithmetic, which HLS may also bind to DSPs, is not modelled (docs/fidelity.md).
 // A layer's cycles (per pack^2 images, reported per image):
 //   calls x (max(compute, input beats) + weight beats)   [serial: compute + input + weights]
 //   + output writes x (output beats + set_bias),
@@ -81,6 +85,12 @@ struct design {
     int fm_buffers = 4;   ///< Pc-bank feature-map buffers (SkyNet: FM_buf1..4)
     int acc_buffers = 1;  ///< accumulator buffers (FM_buf_acc)
     int weight_buffers = 4;  ///< weight buffer sets (weight_buf_1x1[4], weight_buf_3x3[4])
+    // The m_axi data port (HLS INTERFACE m_axi; SkyNet.hwh: 512 bits, 16 outstanding, bursts of 16):
+    // its adapter buffers axi_outstanding x axi_burst words of axi_bits each way (UG1399,
+    // "Controlling AXI4 Burst Behavior"), in BRAM. axi_outstanding = 0 leaves them out.
+    int axi_bits = 512;      ///< data port width, bits
+    int axi_outstanding = 16;  ///< num_read_outstanding = num_write_outstanding
+    int axi_burst = 16;      ///< max_read_burst_length = max_write_burst_length
     friend bool operator==(const design&, const design&) = default;
 };
 
@@ -141,6 +151,10 @@ inline void validate(const design& d) {
     require(d.fm_buffers >= 1 && d.fm_buffers <= 16 && d.acc_buffers >= 0 && d.acc_buffers <= 16 && d.weight_buffers >= 1 &&
                 d.weight_buffers <= 16,
             "bundle: design buffer counts must be in [1, 16] (acc_buffers [0, 16])");
+    require(d.axi_bits >= 8 && d.axi_bits <= 4096, "bundle: design.axi_bits must be in [8, 4096], got ", d.axi_bits);
+    require(d.axi_outstanding >= 0 && d.axi_outstanding <= 64 && d.axi_burst >= 1 && d.axi_burst <= 256,
+            "bundle: design.axi_outstanding must be in [0, 64] and design.axi_burst in [1, 256], got ", d.axi_outstanding,
+            " and ", d.axi_burst);
 }
 inline void validate(const device& dev) {
     using nais::detail::require;
@@ -402,8 +416,17 @@ V ip_multipliers(const ip& u, const design_values<V>& x, const design& d) {
     }
 }
 
+/// BRAM18 of the m_axi adapter's read and write data buffers: axi_outstanding x axi_burst words of
+/// axi_bits each (UG1399: num_read_outstanding x max_read_burst_length x word size; SkyNet: 2 x 15).
+inline double axi_buffer_bram(const design& d) {
+    if (d.axi_outstanding == 0)
+        return 0;
+    return 2 * bram18_blocks(double(d.axi_outstanding) * d.axi_burst, d.axi_bits, nais::detail::exact_ops{});
+}
+
 /// BRAM18 of the buffers: fm_buffers + acc_buffers banks of Pc x (rows + k - 1) x (cols + k - 1)
-/// words (k the largest kernel of the IPs), and weight buffers of every IP (weight_buffers sets).
+/// words (k the largest kernel of the IPs), weight buffers of every IP (weight_buffers sets), and
+/// the m_axi adapter's data buffers (axi_buffer_bram).
 template <class V, class Ops>
 V buffer_bram(const std::vector<ip>& ips, const design_values<V>& x, const design& d, const precision& p, const Ops& ops) {
     int k_max = 1;
@@ -420,7 +443,7 @@ V buffer_bram(const std::vector<ip>& ips, const design_values<V>& x, const desig
                            double(d.acc_buffers) * bram18_blocks(words, p.acc_bits, ops));
     const V weight_bits = double(d.weight_buffers) * double(p.weight_bits) *
                           (x.channels * x.channels * weight_words_per_pc2 + x.channels * weight_words_per_pc);
-    return bram + ops.ceil(weight_bits / 18432.0 + 1e-9);
+    return bram + ops.ceil(weight_bits / 18432.0 + 1e-9) + axi_buffer_bram(d);
 }
 
 }  // namespace detail
