@@ -78,8 +78,8 @@ class _Function(torch.autograd.Function):
 class HardwareLoss(torch.nn.Module):
     """EDD Eq. 1, L = Acc_loss * Perf_loss + beta * C^(RES - RES_ub), for one device and space.
 
-    spec: nais-eval's keys for a device with a composed loss ("fpga-recursive",
-    "fpga-pipelined", "gpu", "loom"), e.g. {"device", "blocks"/"ops"/"bits" or "space", "tau",
+    spec: nais-eval's keys for a device with a composed loss (nais.devices() lists them:
+    "fpga-recursive", "fpga-pipelined", "gpu", "loom", "fpga-tiled", "calibrated", ...), e.g. {"device", "blocks"/"ops"/"bits" or "space", "tau",
     "alpha", "beta", "C", "res_ub", "latency_table", ...}; the variables and acc_loss may be
     left out. forward(theta, phi, pf=None, acc_loss=None, noise=None, **extra) takes tensors
     shaped as in the spec (theta N x M; phi, pf and extra variables such as Loom's phi_act as

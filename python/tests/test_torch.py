@@ -12,12 +12,13 @@ import nais.torch as nt
 from conftest import CLI, load_spec
 from plain_fpga import fpga_terms, plain_torch_fpga
 
-VARIABLE_KEYS = ("theta", "phi", "pf", "phi_act", "acc_loss", "gumbel")
+VARIABLE_KEYS = ("theta", "phi", "pf", "phi_act", "log2_design", "acc_loss", "gumbel")
 
 
 def bare(name, **changes):
-    """A tests/cli spec without its variables (HardwareLoss takes them as tensors), soft sampling
-    (straight-through sampling's forward is piecewise constant: not a gradcheck subject)."""
+    """A tests/cli (or examples/...) spec without its variables (HardwareLoss takes them as
+    tensors), soft sampling (straight-through sampling's forward is piecewise constant: not a
+    gradcheck subject)."""
     spec = {k: v for k, v in load_spec(name).items() if k not in VARIABLE_KEYS}
     spec["hard"] = False
     spec.update(changes)
@@ -35,6 +36,7 @@ DEVICES = {
     "fpga-recursive-layered": bare("space_fpga_recursive.json"),
     # latency x energy of real layers is ~1e15: weighted to order 1 so central differences resolve it
     "loom-layered": bare("space_loom.json", objective={"mode": "weighted_sum", "weights": [1e-6, 1e-9]}),
+    "fpga-tiled": bare("../../examples/tiled/cosearch_small.json"),
 }
 
 
@@ -45,6 +47,8 @@ def random_inputs(module, seed, dtype=torch.float64):
         if sampled:
             values[name] = torch.randn(shape, generator=g, dtype=dtype)
             noise[name] = -torch.log(-torch.log(torch.rand(shape, generator=g, dtype=dtype).clamp_min(1e-12)))
+        elif name == "log2_design":  # tiles and ports of 2 to 4: inside the device, where Eq. 1's
+            values[name] = 1 + torch.rand(shape, generator=g, dtype=dtype)  # penalty stays O(1)
         else:  # parallel factors around 3 (8 lanes)
             values[name] = 3 + torch.rand(shape, generator=g, dtype=dtype)
     return values, noise
@@ -151,7 +155,7 @@ def test_refusals():
     with pytest.raises(nais.SpecError, match="theta"):
         module(torch.full((2, 2), math.nan, dtype=torch.float64), values["phi"], values["pf"])
     with pytest.raises(nais.SpecError, match="key 'device'"):
-        nt.HardwareLoss({"device": "fpga-tiled"})
+        nt.HardwareLoss({"device": "dataflow"})  # a device with no composed loss
     with pytest.raises(ValueError, match="probabilities"):
         nt.expected_cost(module, {"theta": values["theta"], "phi": torch.softmax(values["phi"], 1)}, pf=values["pf"])
 

@@ -97,4 +97,15 @@ device_entry composed_device(std::string name, std::string summary, open_functio
     return e;
 }
 
+device_entry composed_device(std::string name, std::string summary, open_function<nais::runtime_space> on_blocks,
+                             open_function<nais::layered_space> on_layers,
+                             std::function<json(const json& spec, const std::string& base_dir)> exact) {
+    device_entry e = composed_device(std::move(name), std::move(summary), on_blocks, on_layers);
+    e.evaluate = [composed = std::move(e.evaluate), exact = std::move(exact)](const json& spec, const std::string& base_dir) {
+        const bool on_space = spec.is_object() && (spec.contains("blocks") || spec.contains("space"));
+        return on_space ? composed(spec, base_dir) : exact(spec, base_dir);
+    };
+    return e;
+}
+
 }  // namespace nais_eval

@@ -32,6 +32,13 @@ using open_function = std::unique_ptr<session> (*)(const json& spec, const Space
 device_entry composed_device(std::string name, std::string summary, open_function<nais::runtime_space> on_blocks,
                              open_function<nais::layered_space> on_layers);
 
+/// The same, for a device that also evaluates a network exactly at a discrete design (its
+/// `exact` reader): nais-eval runs the composed loss for a spec that names a space ("blocks" or
+/// "space") and `exact` otherwise; sessions always open the composed loss.
+device_entry composed_device(std::string name, std::string summary, open_function<nais::runtime_space> on_blocks,
+                             open_function<nais::layered_space> on_layers,
+                             std::function<json(const json& spec, const std::string& base_dir)> exact);
+
 /// The spec keys that choose a space: {"space", "bits"} when the spec has "space", else
 /// {"blocks", "ops", "bits"}.
 std::set<std::string> space_keys(const json& spec);

@@ -31,13 +31,8 @@ double weight(const json& obj, const char* name, const std::string& at, double f
     return w;
 }
 
-json design_json(const nais::tiled::design& d) {
-    return {{"Tm", d.Tm}, {"Tn", d.Tn}, {"Tr", d.Tr}, {"Tc", d.Tc}, {"Tk", d.Tk}, {"W_p", d.W_p}, {"I_p", d.I_p}, {"O_p", d.O_p}};
-}
-
-json resources_json(const nais::tiled::resources& r) {
-    return {{"dsp", r.dsp}, {"bram", r.bram}, {"port_bits", r.port_bits}};
-}
+using detail::tiled_design_json;
+using detail::tiled_resources_json;
 
 }  // namespace
 
@@ -175,10 +170,10 @@ json run_hotnas(const hotnas_job& job, const progress_callback& progress) {
                           {"class", nais::tiled::bottleneck_letter(l.limit)},
                           {"ms", nais::tiled::milliseconds(l.t.cycles, s.device)}});
         out["search"] = "design";
-        out["design"] = design_json(r.best);
+        out["design"] = tiled_design_json(r.best);
         out["ms"] = rep.ms;
         out["cycles"] = rep.cycles;
-        out["used"] = resources_json(rep.used);
+        out["used"] = tiled_resources_json(rep.used);
         out["designs_in_space"] = r.designs_in_space;
         out["seconds"] = seconds();
         out["layers"] = std::move(ls);
@@ -213,11 +208,11 @@ json run_hotnas(const hotnas_job& job, const progress_callback& progress) {
     out["met"] = r.met;
     if (!r.met)
         out["shortfall_ms"] = r.shortfall_ms;
-    out["initial_design"] = design_json(r.initial_design);
-    out["design"] = design_json(r.final_design);
+    out["initial_design"] = tiled_design_json(r.initial_design);
+    out["design"] = tiled_design_json(r.final_design);
     out["initial_ms"] = r.initial_ms;
     out["ms"] = r.final_ms;
-    out["used"] = resources_json(nais::tiled::resources_of(r.final_design, s.device));
+    out["used"] = tiled_resources_json(nais::tiled::resources_of(r.final_design, s.device));
     out["accuracy_cost"] = r.accuracy_cost;
     out["saved_by_compression_ms"] = r.saved_by_compression_ms;
     out["saved_by_design_ms"] = r.saved_by_design_ms;

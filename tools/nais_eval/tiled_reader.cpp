@@ -7,6 +7,7 @@
 //    "limits": {"dsp", "bram", "port_bits", "check_bram", "word_bits", "dsp_per_multiplier"},
 //    "compression": {"layer": {"out_channels", "kept", "weight_bits"}}}
 #include "tiled_reader.hpp"
+#include "composed_device.hpp"
 #include "registry.hpp"
 
 #include <nais_net/network_json.hpp>
@@ -23,27 +24,28 @@ int design_field(const json& d, const char* name) { return positive_field(d, "de
 
 }  // namespace
 
-tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, const std::set<std::string>& keys) {
-    refuse_unknown(spec, "", keys);
-    tiled_setting out;
-    out.network = read_model_or_network(spec, base_dir);
-    nais::tiled::device& dev = out.device;
-    nais::tiled::precision& prec = out.bits;
-    if (const auto b = spec.find("bits"); b != spec.end()) {
-        if (b->is_object()) {
-            refuse_unknown(*b, "bits.", {"weights", "activations"});
-            prec.weights = integer_at_least(require_key(*b, "weights", "bits.weights"), "bits.weights", 1);
-            if (b->contains("activations"))
-                prec.activations = integer_at_least((*b)["activations"], "bits.activations", 1);
-        } else {
-            prec.weights = integer_at_least(*b, "bits", 1);
-        }
+json tiled_design_json(const nais::tiled::design& d) {
+    return {{"Tm", d.Tm}, {"Tn", d.Tn}, {"Tr", d.Tr}, {"Tc", d.Tc}, {"Tk", d.Tk}, {"W_p", d.W_p}, {"I_p", d.I_p}, {"O_p", d.O_p}};
+}
+
+json tiled_resources_json(const nais::tiled::resources& r) {
+    return {{"dsp", r.dsp}, {"bram", r.bram}, {"port_bits", r.port_bits}};
+}
+
+void read_tiled_precision(const json& b, const std::string& key, nais::tiled::precision& prec) {
+    if (b.is_object()) {
+        refuse_unknown(b, key + ".", {"weights", "activations"});
+        prec.weights = integer_at_least(require_key(b, "weights", key + ".weights"), key + ".weights", 1);
+        if (b.contains("activations"))
+            prec.activations = integer_at_least(b["activations"], key + ".activations", 1);
+    } else {
+        prec.weights = integer_at_least(b, key, 1);
     }
+}
+
+void read_tiled_device(const json& spec, nais::tiled::device& dev, nais::tiled::mode& mode) {
     if (spec.contains("clock_mhz"))
         dev.clock_mhz = number(spec["clock_mhz"], "clock_mhz");
-    if (spec.contains("batch"))
-        out.batch = integer_at_least(spec["batch"], "batch", 1);
-    nais::tiled::mode& mode = out.mode;
     if (const auto m = spec.find("mode"); m != spec.end()) {
         if (*m == "hotnas")
             mode = nais::tiled::mode::hotnas_compatible;
@@ -70,6 +72,17 @@ tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, 
             dev.check_bram = (*l)["check_bram"].get<bool>();
         }
     }
+}
+
+tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, const std::set<std::string>& keys) {
+    refuse_unknown(spec, "", keys);
+    tiled_setting out;
+    out.network = read_model_or_network(spec, base_dir);
+    if (const auto b = spec.find("bits"); b != spec.end())
+        read_tiled_precision(*b, "bits", out.bits);
+    if (spec.contains("batch"))
+        out.batch = integer_at_least(spec["batch"], "batch", 1);
+    read_tiled_device(spec, out.device, out.mode);
     nais::tiled::compression_plan& plan = out.compression;
     if (const auto c = spec.find("compression"); c != spec.end()) {
         if (!c->is_object())
@@ -150,8 +163,10 @@ json evaluate_tiled(const json& spec, const std::string& base_dir) {
 }  // namespace detail
 
 device_entry tiled_device() {
-    return {"fpga-tiled", "HotNAS's tiled FPGA template (Tm x Tn engine, Tr x Tc tiles, three ports): a network at a design",
-            &detail::evaluate_tiled, {}};
+    return composed_device("fpga-tiled",
+                           "HotNAS's tiled FPGA template (Tm x Tn engine, Tr x Tc tiles, three ports): a network at a design, "
+                           "or co-searched with a space",
+                           &detail::open_tiled<nais::runtime_space>, &detail::open_tiled<nais::layered_space>, &detail::evaluate_tiled);
 }
 
 }  // namespace nais_eval

@@ -3,6 +3,7 @@
 // "compression" (README: HotNAS), and nais-hotnas's job (its search keys and its report).
 #pragma once
 #include <nais_eval/common_reader.hpp>
+#include <nais_eval/composed_device.hpp>
 
 #include <nais/tiled.hpp>
 
@@ -32,6 +33,23 @@ struct tiled_setting {
 namespace detail {
 /// Reads the shared keys; `keys` lists which of them (and of the caller's own) the spec may have.
 tiled_setting read_tiled_setting(const json& spec, const std::string& base_dir, const std::set<std::string>& keys);
+/// A precision: a number (the weights' bits) or {"weights", "activations"}; `key` names it.
+void read_tiled_precision(const json& value, const std::string& key, nais::tiled::precision& prec);
+/// The device keys: "clock_mhz", "mode" and "limits" {dsp, bram, port_bits, check_bram, word_bits,
+/// dsp_per_multiplier}.
+void read_tiled_device(const json& spec, nais::tiled::device& dev, nais::tiled::mode& mode);
+json tiled_design_json(const nais::tiled::design& d);
+json tiled_resources_json(const nais::tiled::resources& r);
+
+/// The template's composed loss over a space (nais::tiled::loss: theta and log2_design, 1 x 7) as
+/// a session. Device keys: "precision" (a number or {weights, activations}), "clock_mhz", "mode",
+/// "limits", "target_ms". Instantiated in tiled_session.cpp.
+template <class Space>
+std::unique_ptr<session> open_tiled(const json& spec, const Space& space, const std::string& base_dir, reading mode);
+extern template std::unique_ptr<session> open_tiled<nais::runtime_space>(const json&, const nais::runtime_space&,
+                                                                         const std::string&, reading);
+extern template std::unique_ptr<session> open_tiled<nais::layered_space>(const json&, const nais::layered_space&,
+                                                                         const std::string&, reading);
 }  // namespace detail
 
 /// A nais-hotnas job: the setting, and a hot start when the spec gives "target_ms".
