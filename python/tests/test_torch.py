@@ -12,7 +12,7 @@ import nais.torch as nt
 from conftest import CLI, load_spec
 from plain_fpga import fpga_terms, plain_torch_fpga
 
-VARIABLE_KEYS = ("theta", "phi", "pf", "phi_act", "log2_design", "acc_loss", "gumbel")
+VARIABLE_KEYS = ("theta", "phi", "pf", "phi_act", "log2_design", "pe_x", "pe_y", "rf", "dataflow", "acc_loss", "gumbel")
 
 
 def bare(name, **changes):
@@ -37,18 +37,29 @@ DEVICES = {
     # latency x energy of real layers is ~1e15: weighted to order 1 so central differences resolve it
     "loom-layered": bare("space_loom.json", objective={"mode": "weighted_sum", "weights": [1e-6, 1e-9]}),
     "fpga-tiled": bare("../../examples/tiled/cosearch_small.json"),
+    "bundle": bare("../../examples/bundle/cosearch_small.json"),
+    "dataflow": bare("../../examples/dataflow/cosearch_small.json"),
+    "dataflow-envelope": bare("../../examples/dataflow/cosearch_small.json", hardware_mode="envelope"),
 }
 
 
-def random_inputs(module, seed, dtype=torch.float64):
+# continuous design variables of the examples that have them: random points near the example's
+CENTRES = {
+    "fpga-tiled": {"log2_design": load_spec("../../examples/tiled/cosearch_small.json")["log2_design"]},
+    "bundle": {"log2_design": load_spec("../../examples/bundle/cosearch_small.json")["log2_design"]},
+}
+
+
+def random_inputs(module, seed, dtype=torch.float64, device=None):
     g = torch.Generator().manual_seed(seed)
     values, noise = {}, {}
     for name, shape, sampled in module.variables:
         if sampled:
             values[name] = torch.randn(shape, generator=g, dtype=dtype)
             noise[name] = -torch.log(-torch.log(torch.rand(shape, generator=g, dtype=dtype).clamp_min(1e-12)))
-        elif name == "log2_design":  # tiles and ports of 2 to 4: inside the device, where Eq. 1's
-            values[name] = 1 + torch.rand(shape, generator=g, dtype=dtype)  # penalty stays O(1)
+        elif name in CENTRES.get(device, {}):  # near the example's own design, inside the device
+            centre = torch.tensor(CENTRES[device][name], dtype=dtype).reshape(shape)
+            values[name] = centre + 0.3 * torch.rand(shape, generator=g, dtype=dtype)
         else:  # parallel factors around 3 (8 lanes)
             values[name] = 3 + torch.rand(shape, generator=g, dtype=dtype)
     return values, noise
@@ -58,7 +69,7 @@ def random_inputs(module, seed, dtype=torch.float64):
 def test_gradcheck_every_device(device):
     module = nt.HardwareLoss(DEVICES[device], CLI)
     for seed in range(3):
-        values, noise = random_inputs(module, seed)
+        values, noise = random_inputs(module, seed, device=device)
         names = module.names
         acc = torch.tensor(1.3, dtype=torch.float64)
 
@@ -155,7 +166,7 @@ def test_refusals():
     with pytest.raises(nais.SpecError, match="theta"):
         module(torch.full((2, 2), math.nan, dtype=torch.float64), values["phi"], values["pf"])
     with pytest.raises(nais.SpecError, match="key 'device'"):
-        nt.HardwareLoss({"device": "dataflow"})  # a device with no composed loss
+        nt.HardwareLoss({"device": "asic"})  # no such device
     with pytest.raises(ValueError, match="probabilities"):
         nt.expected_cost(module, {"theta": values["theta"], "phi": torch.softmax(values["phi"], 1)}, pf=values["pf"])
 

@@ -100,6 +100,71 @@ json report_json(const bundle::network_report& r, const bundle::design& d) {
 
 }  // namespace
 
+json bundle_report_json(const bundle::network_report& r, const bundle::design& d) { return report_json(r, d); }
+
+void read_bundle_device(const json& spec, const std::string& key, bundle::device& dev) {
+    const json& d = object_key(spec, key.c_str(), "name, dsp, bram18, lut, clock_mhz, ddr_bits, overlap_loads, ...");
+    const std::string at = key + ".";
+    detail::refuse_unknown(d, at, {"name", "dsp", "bram18", "lut", "clock_mhz", "ddr_bits", "overlap_loads",
+                                   "lut_per_multiplier", "lut_per_ip"});
+    if (const auto n = d.find("name"); n != d.end()) {
+        if (!n->is_string())
+            detail::fail(at + "name", "a string", *n);
+        dev.name = nais::detail::one_line(n->get<std::string>());
+    }
+    dev.dsp = int_in(d, at, "dsp", dev.dsp, 1, 1 << 20);
+    dev.bram18 = int_in(d, at, "bram18", dev.bram18, 1, 1 << 20);
+    dev.lut = int_in(d, at, "lut", dev.lut, 1, 1 << 26);
+    dev.ddr_bits = int_in(d, at, "ddr_bits", dev.ddr_bits, 8, 8192);
+    dev.lut_per_multiplier = int_in(d, at, "lut_per_multiplier", dev.lut_per_multiplier, 0, 100000);
+    dev.lut_per_ip = int_in(d, at, "lut_per_ip", dev.lut_per_ip, 0, 1000000);
+    dev.overlap_loads = flag(d, at, "overlap_loads", dev.overlap_loads);
+    if (const auto c = d.find("clock_mhz"); c != d.end()) {
+        dev.clock_mhz = detail::number(*c, at + "clock_mhz");
+        if (dev.clock_mhz <= 0 || dev.clock_mhz > 1e5)
+            detail::fail(at + "clock_mhz", "a number in (0, 1e5]", *c);
+    }
+}
+
+void read_bundle_design(const json& spec, const std::string& key, bundle::design& x) {
+    const json& d = object_key(spec, key.c_str(), "channels, inputs, rows, cols, halo, dw_ii, pw_ii, pool_ii, ...");
+    const std::string at = key + ".";
+    detail::refuse_unknown(d, at, {"channels", "inputs", "rows", "cols", "halo", "dw_ii", "pw_ii", "pool_ii", "images_per_side",
+                                   "fm_buffers", "acc_buffers", "weight_buffers", "axi_bits", "axi_outstanding", "axi_burst"});
+    x.channels = int_in(d, at, "channels", x.channels, 1, 1024);
+    x.inputs = int_in(d, at, "inputs", x.inputs, 1, 1024);
+    x.halo = int_in(d, at, "halo", x.halo, 0, 8);
+    x.rows = int_in(d, at, "rows", x.rows, 1, 4096);
+    x.cols = int_in(d, at, "cols", x.cols, 1, 4096);
+    x.dw_ii = int_in(d, at, "dw_ii", x.dw_ii, 1, 64);
+    x.pw_ii = int_in(d, at, "pw_ii", x.pw_ii, 1, 64);
+    x.pool_ii = int_in(d, at, "pool_ii", x.pool_ii, 1, 64);
+    x.images_per_side = int_in(d, at, "images_per_side", x.images_per_side, 1, 16);
+    x.fm_buffers = int_in(d, at, "fm_buffers", x.fm_buffers, 1, 16);
+    x.acc_buffers = int_in(d, at, "acc_buffers", x.acc_buffers, 0, 16);
+    x.weight_buffers = int_in(d, at, "weight_buffers", x.weight_buffers, 1, 16);
+    x.axi_bits = int_in(d, at, "axi_bits", x.axi_bits, 8, 4096);
+    x.axi_outstanding = int_in(d, at, "axi_outstanding", x.axi_outstanding, 0, 64);
+    x.axi_burst = int_in(d, at, "axi_burst", x.axi_burst, 1, 256);
+    if (x.inputs > x.channels)
+        throw spec_error("key '" + at + "inputs': must be at most " + at + "channels (" + std::to_string(x.channels) + ")");
+    if (x.rows <= 2 * x.halo || x.cols <= 2 * x.halo)
+        throw spec_error("key '" + at + "rows': rows and cols must exceed 2 halo (" + std::to_string(2 * x.halo) + ")");
+}
+
+void read_bundle_precision(const json& spec, const std::string& key, bundle::precision& p) {
+    const json& b = object_key(spec, key.c_str(), "fm, acc, weight, lane");
+    const std::string at = key + ".";
+    detail::refuse_unknown(b, at, {"fm", "acc", "weight", "lane"});
+    p.fm_bits = int_in(b, at, "fm", p.fm_bits, 1, 32);
+    p.acc_bits = int_in(b, at, "acc", p.acc_bits, 1, 64);
+    p.weight_bits = int_in(b, at, "weight", p.weight_bits, 1, 32);
+    p.lane_bits = int_in(b, at, "lane", p.lane_bits, 1, 64);
+    if (p.lane_bits < p.fm_bits)
+        throw spec_error("key '" + at + "lane': a DDR lane must hold a feature-map word (>= " + at + "fm = " +
+                         std::to_string(p.fm_bits) + ")");
+}
+
 bundle_job read_bundle_text(const std::string& text, const std::string& base_dir) {
     const json spec = nais_json::parse(text);
     if (!spec.is_object())
@@ -108,67 +173,12 @@ bundle_job read_bundle_text(const std::string& text, const std::string& base_dir
     if (!spec.contains("evaluate") && !spec.contains("bundles") && !spec.contains("grow"))
         throw spec_error("the spec has no task: give \"evaluate\", \"bundles\" or \"grow\"");
     bundle_job job;
-    if (spec.contains("device")) {
-        const json& d = object_key(spec, "device", "name, dsp, bram18, lut, clock_mhz, ddr_bits, overlap_loads, ...");
-        detail::refuse_unknown(d, "device.", {"name", "dsp", "bram18", "lut", "clock_mhz", "ddr_bits", "overlap_loads",
-                                              "lut_per_multiplier", "lut_per_ip"});
-        auto& dev = job.device;
-        if (const auto n = d.find("name"); n != d.end()) {
-            if (!n->is_string())
-                detail::fail("device.name", "a string", *n);
-            dev.name = nais::detail::one_line(n->get<std::string>());
-        }
-        dev.dsp = int_in(d, "device.", "dsp", dev.dsp, 1, 1 << 20);
-        dev.bram18 = int_in(d, "device.", "bram18", dev.bram18, 1, 1 << 20);
-        dev.lut = int_in(d, "device.", "lut", dev.lut, 1, 1 << 26);
-        dev.ddr_bits = int_in(d, "device.", "ddr_bits", dev.ddr_bits, 8, 8192);
-        dev.lut_per_multiplier = int_in(d, "device.", "lut_per_multiplier", dev.lut_per_multiplier, 0, 100000);
-        dev.lut_per_ip = int_in(d, "device.", "lut_per_ip", dev.lut_per_ip, 0, 1000000);
-        dev.overlap_loads = flag(d, "device.", "overlap_loads", dev.overlap_loads);
-        if (const auto c = d.find("clock_mhz"); c != d.end()) {
-            dev.clock_mhz = detail::number(*c, "device.clock_mhz");
-            if (dev.clock_mhz <= 0 || dev.clock_mhz > 1e5)
-                detail::fail("device.clock_mhz", "a number in (0, 1e5]", *c);
-        }
-    }
-    if (spec.contains("design")) {
-        const json& d = object_key(spec, "design", "channels, inputs, rows, cols, halo, dw_ii, pw_ii, pool_ii, ...");
-        detail::refuse_unknown(d, "design.", {"channels", "inputs", "rows", "cols", "halo", "dw_ii", "pw_ii", "pool_ii",
-                                              "images_per_side", "fm_buffers", "acc_buffers", "weight_buffers",
-                                              "axi_bits", "axi_outstanding", "axi_burst"});
-        auto& x = job.design;
-        x.channels = int_in(d, "design.", "channels", x.channels, 1, 1024);
-        x.inputs = int_in(d, "design.", "inputs", x.inputs, 1, 1024);
-        x.halo = int_in(d, "design.", "halo", x.halo, 0, 8);
-        x.rows = int_in(d, "design.", "rows", x.rows, 1, 4096);
-        x.cols = int_in(d, "design.", "cols", x.cols, 1, 4096);
-        x.dw_ii = int_in(d, "design.", "dw_ii", x.dw_ii, 1, 64);
-        x.pw_ii = int_in(d, "design.", "pw_ii", x.pw_ii, 1, 64);
-        x.pool_ii = int_in(d, "design.", "pool_ii", x.pool_ii, 1, 64);
-        x.images_per_side = int_in(d, "design.", "images_per_side", x.images_per_side, 1, 16);
-        x.fm_buffers = int_in(d, "design.", "fm_buffers", x.fm_buffers, 1, 16);
-        x.acc_buffers = int_in(d, "design.", "acc_buffers", x.acc_buffers, 0, 16);
-        x.weight_buffers = int_in(d, "design.", "weight_buffers", x.weight_buffers, 1, 16);
-        x.axi_bits = int_in(d, "design.", "axi_bits", x.axi_bits, 8, 4096);
-        x.axi_outstanding = int_in(d, "design.", "axi_outstanding", x.axi_outstanding, 0, 64);
-        x.axi_burst = int_in(d, "design.", "axi_burst", x.axi_burst, 1, 256);
-        if (x.inputs > x.channels)
-            throw spec_error("key 'design.inputs': must be at most design.channels (" + std::to_string(x.channels) + ")");
-        if (x.rows <= 2 * x.halo || x.cols <= 2 * x.halo)
-            throw spec_error("key 'design.rows': rows and cols must exceed 2 halo (" + std::to_string(2 * x.halo) + ")");
-    }
-    if (spec.contains("bits")) {
-        const json& b = object_key(spec, "bits", "fm, acc, weight, lane");
-        detail::refuse_unknown(b, "bits.", {"fm", "acc", "weight", "lane"});
-        auto& p = job.bits;
-        p.fm_bits = int_in(b, "bits.", "fm", p.fm_bits, 1, 32);
-        p.acc_bits = int_in(b, "bits.", "acc", p.acc_bits, 1, 64);
-        p.weight_bits = int_in(b, "bits.", "weight", p.weight_bits, 1, 32);
-        p.lane_bits = int_in(b, "bits.", "lane", p.lane_bits, 1, 64);
-        if (p.lane_bits < p.fm_bits)
-            throw spec_error("key 'bits.lane': a DDR lane must hold a feature-map word (>= bits.fm = " +
-                             std::to_string(p.fm_bits) + ")");
-    }
+    if (spec.contains("device"))
+        read_bundle_device(spec, "device", job.device);
+    if (spec.contains("design"))
+        read_bundle_design(spec, "design", job.design);
+    if (spec.contains("bits"))
+        read_bundle_precision(spec, "bits", job.bits);
     if (spec.contains("grid")) {
         const json& g = object_key(spec, "grid", "channels, inputs, rows, cols: lists");
         detail::refuse_unknown(g, "grid.", {"channels", "inputs", "rows", "cols"});

@@ -4,9 +4,11 @@
 // latency target.
 #pragma once
 #include <nais_eval/common_reader.hpp>
+#include <nais_eval/composed_device.hpp>
 
 #include <nais/bundle.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,27 @@ struct bundle_job {
     std::optional<nais::bundle::bundle_spec> grow_bundle;
     nais::bundle::growth_options growth;
 };
+
+/// The accelerator's keys as objects under `key` (nais-bundle: "device", "design", "bits"; a
+/// session: "board", "design", "precision"), read into the given defaults; refusals name the key.
+void read_bundle_device(const json& spec, const std::string& key, nais::bundle::device& dev);
+void read_bundle_design(const json& spec, const std::string& key, nais::bundle::design& d);
+void read_bundle_precision(const json& spec, const std::string& key, nais::bundle::precision& p);
+/// A network's evaluation at a design, as nais-bundle prints it.
+json bundle_report_json(const nais::bundle::network_report& r, const nais::bundle::design& d);
+
+namespace detail {
+/// The bundle accelerator's co-search loss over a space (nais::bundle::loss: theta and
+/// log2_design, 1 x 4: Pc, Pi, rows, cols) as a session. Device keys: "board" (nais-bundle's
+/// "device" object), "design" (the base design), "precision" (nais-bundle's "bits").
+/// Instantiated in bundle_session.cpp.
+template <class Space>
+std::unique_ptr<session> open_bundle(const json& spec, const Space& space, const std::string& base_dir, reading mode);
+extern template std::unique_ptr<session> open_bundle<nais::runtime_space>(const json&, const nais::runtime_space&,
+                                                                          const std::string&, reading);
+extern template std::unique_ptr<session> open_bundle<nais::layered_space>(const json&, const nais::layered_space&,
+                                                                          const std::string&, reading);
+}  // namespace detail
 
 /// Reads a nais-bundle spec; refuses malformed specs naming the key.
 bundle_job read_bundle_text(const std::string& text, const std::string& base_dir = "");

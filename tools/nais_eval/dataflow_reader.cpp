@@ -1,7 +1,7 @@
 // The dataflow accelerators' reader (nais-eval's "dataflow"; docs/devices/dataflow.md): one layer
 // on an architecture with a mapping (given, the dataflow's template, or the exact search), or a
 // network layer by layer on a PE-array accelerator; optional Timeloop / MAESTRO export.
-#include "common_reader.hpp"
+#include "dataflow_reader.hpp"
 #include "registry.hpp"
 
 #include <nais/dataflow.hpp>
@@ -15,9 +15,25 @@
 
 namespace nais_eval::detail {
 
+namespace df = nais::dataflow;
+
+df::dataflow_kind read_dataflow(const json& j, const std::string& key) {
+    for (int k = 0; k < 3; ++k)
+        if (j == df::dataflow_names[std::size_t(k)])
+            return df::dataflow_kind(k);
+    fail(key, "\"WS\", \"OS\" or \"RS\"", j);
+}
+
+df::energy_table read_energy_table(const json& spec) {
+    if (!spec.contains("energy_table") || spec["energy_table"] == "eyeriss")
+        return df::eyeriss_normalized;
+    if (spec["energy_table"] == "horowitz45")
+        return df::horowitz_45nm;
+    fail("energy_table", "\"eyeriss\" (normalised, the default) or \"horowitz45\"", spec["energy_table"]);
+}
+
 namespace {
 
-namespace df = nais::dataflow;
 using nais_json::detail::array_of;
 using nais_json::detail::int_in;
 using nais_json::detail::integer_at_least;
@@ -267,17 +283,11 @@ df::rs_parameters read_rs_parameters(const json& j) {
 
 json rs_json(const df::rs_parameters& r) { return {{"m", r.m}, {"n", r.n}, {"e", r.e}, {"p", r.p}, {"q", r.q}, {"r", r.r}, {"t", r.t}}; }
 
-df::dataflow_kind read_dataflow(const json& j) {
-    for (int k = 0; k < 3; ++k)
-        if (j == df::dataflow_names[std::size_t(k)])
-            return df::dataflow_kind(k);
-    fail("dataflow", "\"WS\", \"OS\" or \"RS\"", j);
-}
 
 /// The PE-array hardware of the template form: dataflow, pe [x, y], rf, buffer, dram_bandwidth, clock_mhz.
 df::hardware read_hardware(const json& spec) {
     df::hardware h;
-    h.dataflow = read_dataflow(require_key(spec, "dataflow", "dataflow"));
+    h.dataflow = read_dataflow(require_key(spec, "dataflow", "dataflow"), "dataflow");
     const json& pe = array_of(require_key(spec, "pe", "pe"), "pe", 2, "integers in [1, 1024] ([x, y])");
     for (std::size_t k = 0; k < 2; ++k)
         if (!pe[k].is_number_integer() || pe[k].get<long long>() < 1 || pe[k].get<long long>() > 1024)
@@ -295,13 +305,6 @@ df::hardware read_hardware(const json& spec) {
     return h;
 }
 
-df::energy_table read_energy_table(const json& spec) {
-    if (!spec.contains("energy_table") || spec["energy_table"] == "eyeriss")
-        return df::eyeriss_normalized;
-    if (spec["energy_table"] == "horowitz45")
-        return df::horowitz_45nm;
-    fail("energy_table", "\"eyeriss\" (normalised, the default) or \"horowitz45\"", spec["energy_table"]);
-}
 
 json mapping_json(const df::architecture& a, const df::mapping& m) {
     json out = json::array();
@@ -474,8 +477,11 @@ json evaluate_dataflow(const json& spec, const std::string& base_dir) {
 namespace nais_eval {
 
 device_entry dataflow_device() {
-    return {"dataflow", "DANCE's PE-array dataflow accelerators with Timeloop's conventions: a layer or a network on a mapping",
-            &detail::evaluate_dataflow, {}};
+    return composed_device("dataflow",
+                           "DANCE's PE-array dataflow accelerators with Timeloop's conventions: a layer or a network on a "
+                           "mapping, or a space co-searched with the hardware",
+                           &detail::open_dataflow<nais::runtime_space>, &detail::open_dataflow<nais::layered_space>,
+                           &detail::evaluate_dataflow);
 }
 
 }  // namespace nais_eval

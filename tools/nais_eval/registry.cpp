@@ -21,6 +21,7 @@ device_entry loom_device();
 device_entry tiled_device();
 device_entry dataflow_device();
 device_entry calibrated_device();
+device_entry bundle_device();
 
 device_registry& devices() {
     static device_registry registry{{
@@ -31,6 +32,7 @@ device_registry& devices() {
         tiled_device(),
         dataflow_device(),
         calibrated_device(),
+        bundle_device(),
     }};
     return registry;
 }

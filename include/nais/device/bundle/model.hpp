@@ -330,6 +330,12 @@ public:
         return out;
     }
 
+    /// The constants of the model: the base design (its fields other than the searched sizes),
+    /// the bit widths and the device.
+    const design& base_design() const noexcept { return base_; }
+    const precision& bits() const noexcept { return prec_; }
+    const device& target() const noexcept { return dev_; }
+
     /// Named accessors nais::loss adds for this model (CRTP): log2_design(), grad_log2_design(),
     /// latency_blocks().
     template <class Loss>
