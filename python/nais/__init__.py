@@ -3,6 +3,9 @@
     nais.evaluate(spec)        nais-eval in-process: the same spec (a dict) and the same output
     nais.evaluate_many(specs)  many specs, in order; as Dask tasks with client= (nais.distributed)
     nais.fit(spec)             nais-fit in-process: a latency model fitted to your measured networks
+    nais.bundle(spec)          nais-bundle in-process: networks on IPs, ranked bundles, growth
+    nais.hotnas(spec)          nais-hotnas in-process: the tiled template's exact design, hot starts
+    nais.map(spec)             nais-map in-process: H2H's mapper on a heterogeneous platform
     nais.Session(spec)         the loss built once from a spec, evaluated many times (NumPy)
     nais.torch.HardwareLoss    a torch.nn.Module over a Session (nais's hand-written backward)
     nais.torch.expected_cost   the hardware term alone, from probabilities already sampled
@@ -15,6 +18,9 @@ The C++ extension (nais._nais) links no libtorch, so one build serves any torch.
 """
 from ._nais import Session, SpecError, analyze, devices, network_of, signatures
 from ._nais import fit as _fit
+from ._nais import bundle as _bundle
+from ._nais import hotnas as _hotnas
+from ._nais import map as _map
 from ._nais import evaluate as _evaluate
 from ._nais import registry as _registry
 
@@ -22,7 +28,7 @@ from .distributed import evaluate_many
 
 __version__ = "0.1.0"  # CMakeLists.txt project(VERSION), setup.py
 
-__all__ = ["evaluate", "evaluate_many", "fit", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
+__all__ = ["evaluate", "evaluate_many", "fit", "bundle", "hotnas", "map", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
 
 
 def fit(spec, base_dir=""):
@@ -56,3 +62,22 @@ def evaluate(spec, base_dir=""):
     the spec (latency tables, spaces). A malformed spec raises nais.SpecError (a ValueError)
     whose message names the key and what was expected."""
     return _evaluate(spec, base_dir)
+
+
+def bundle(spec, base_dir=""):
+    """nais-bundle in-process: the spec (a dict with nais-bundle's keys: "device", "design",
+    "bits", "grid" and any of the tasks "evaluate", "bundles", "grow") and the document
+    `nais-bundle --json` prints, as a dict. A malformed spec raises nais.SpecError naming the key."""
+    return _bundle(spec, base_dir)
+
+
+def hotnas(spec, base_dir=""):
+    """nais-hotnas in-process: the spec (nais-hotnas's keys: the network, "bits", "limits", ...
+    and "target_ms" for a hot start) and the document `nais-hotnas --json` prints, as a dict."""
+    return _hotnas(spec, base_dir)
+
+
+def map(spec, base_dir=""):  # noqa: A001 (the tool's name)
+    """nais-map in-process: the spec (nais-map's keys: "streams", "accelerators", "steps", ...)
+    and the document `nais-map --json` prints, as a dict."""
+    return _map(spec, base_dir)

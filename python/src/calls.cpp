@@ -2,8 +2,11 @@
 // registry dispatches to the readers compiled in nais_eval_lib.
 #include "calls.hpp"
 
+#include <nais_eval/bundle_reader.hpp>
 #include <nais_eval/calibrated_reader.hpp>
+#include <nais_eval/map_reader.hpp>
 #include <nais_eval/registry.hpp>
+#include <nais_eval/tiled_reader.hpp>
 
 namespace nais_python {
 
@@ -71,6 +74,19 @@ std::unique_ptr<nais_eval::session> open_session(const nlohmann::json& spec, con
 
 nlohmann::json fit(const nlohmann::json& spec, const std::string& base_dir) {
     return refusing([&] { return nais_eval::run_fit(spec, base_dir); });
+}
+
+// the tools read their spec from text (a file or standard input): the dict is that text
+nlohmann::json bundle(const nlohmann::json& spec, const std::string& base_dir) {
+    return refusing([&] { return nais_eval::run_bundle(nais_eval::read_bundle_text(spec.dump(), base_dir)); });
+}
+
+nlohmann::json hotnas(const nlohmann::json& spec, const std::string& base_dir) {
+    return refusing([&] { return nais_eval::run_hotnas(nais_eval::read_hotnas_text(spec.dump(), base_dir)); });
+}
+
+nlohmann::json map(const nlohmann::json& spec, const std::string& base_dir) {
+    return refusing([&] { return nais_eval::run_map(nais_eval::read_map_text(spec.dump(), base_dir)); });
 }
 
 }  // namespace nais_python

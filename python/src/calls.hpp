@@ -34,6 +34,11 @@ std::unique_ptr<nais_eval::session> open_session(const nlohmann::json& spec, con
 nlohmann::json fit(const nlohmann::json& spec, const std::string& base_dir);
 std::vector<std::string> signatures(const nlohmann::json& spec, const std::string& base_dir);
 nlohmann::json analyze(const nlohmann::json& network);
+/// nais-bundle, nais-hotnas and nais-map in-process: the spec (the tool's keys) and the document
+/// the tool's --json prints.
+nlohmann::json bundle(const nlohmann::json& spec, const std::string& base_dir);
+nlohmann::json hotnas(const nlohmann::json& spec, const std::string& base_dir);
+nlohmann::json map(const nlohmann::json& spec, const std::string& base_dir);
 /// The network of one choice per searchable block of a spec's "space" (nais-net --choice --export).
 nlohmann::json network_of(const nlohmann::json& spec, const std::vector<int>& choice, const std::string& base_dir);
 

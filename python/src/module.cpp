@@ -242,6 +242,17 @@ PYBIND11_MODULE(_nais, m) {
         "nais-fit in-process: the calibrated latency model fitted to the spec's measured networks, and on its test "
         "rows the agreement of the model and of the two baselines (the document nais-fit --json prints, with "
         "\"predictions\")");
+    const auto tool = [&m](const char* name, nlohmann::json (*run)(const nlohmann::json&, const std::string&), const char* doc) {
+        m.def(
+            name, [run](py::handle spec, py::handle base_dir) { return to_python(run(spec_of(spec), directory_of(base_dir))); },
+            py::arg("spec"), py::arg("base_dir") = py::none(), doc);
+    };
+    tool("bundle", &nais_python::bundle,
+         "nais-bundle in-process: the spec as a dict (\"evaluate\", \"bundles\", \"grow\" tasks), the document as a dict");
+    tool("hotnas", &nais_python::hotnas,
+         "nais-hotnas in-process: the spec as a dict (the exact design, a hot start with \"target_ms\"), the document as a dict");
+    tool("map", &nais_python::map,
+         "nais-map in-process: the spec as a dict (a workload on a platform, H2H's steps), the document as a dict");
     m.def(
         "network_of",
         [](py::handle spec, const std::vector<int>& choice, py::handle base_dir) {

@@ -12,7 +12,8 @@ import nais.torch as nt
 from conftest import CLI, load_spec
 from plain_fpga import fpga_terms, plain_torch_fpga
 
-VARIABLE_KEYS = ("theta", "phi", "pf", "phi_act", "log2_design", "pe_x", "pe_y", "rf", "dataflow", "acc_loss", "gumbel")
+VARIABLE_KEYS = ("theta", "phi", "pf", "phi_act", "log2_design", "pe_x", "pe_y", "rf", "dataflow", "assignment", "log2_scale",
+                 "acc_loss", "gumbel")
 
 
 def bare(name, **changes):
@@ -40,6 +41,7 @@ DEVICES = {
     "bundle": bare("../../examples/bundle/cosearch_small.json"),
     "dataflow": bare("../../examples/dataflow/cosearch_small.json"),
     "dataflow-envelope": bare("../../examples/dataflow/cosearch_small.json", hardware_mode="envelope"),
+    "h2h": bare("../../examples/mapping/cosearch_small.json"),
 }
 
 
@@ -47,6 +49,7 @@ DEVICES = {
 CENTRES = {
     "fpga-tiled": {"log2_design": load_spec("../../examples/tiled/cosearch_small.json")["log2_design"]},
     "bundle": {"log2_design": load_spec("../../examples/bundle/cosearch_small.json")["log2_design"]},
+    "h2h": {"log2_scale": load_spec("../../examples/mapping/cosearch_small.json")["log2_scale"]},
 }
 
 

@@ -99,14 +99,7 @@ json figures_json(const std::array<double, 3>& f) { return {{"ms", f[0]}, {"uj",
 /// The derived network on the argmax hardware, and its exact best accelerator over the space.
 template <class Loss>
 json dataflow_design(const Loss& l, double) {
-    const auto& m = l.model();
-    df::codesign_outcome o;
-    o.ops = l.derived_ops();
-    const auto pick = [&](auto tag) { return std::size_t(nais::detail::argmax_rows(l.variable(tag))[0]); };
-    const df::hardware_space& hs = m.options().space;
-    o.chosen = {hs.pe_x[pick(df::pe_x_tag{})], hs.pe_y[pick(df::pe_y_tag{})], hs.rf_entries[pick(df::rf_tag{})], hs.buffer_entries,
-                hs.dataflows[pick(df::dataflow_tag{})], hs.dram_bandwidth, hs.clock_mhz};
-    m.derive(o);
+    const df::codesign_outcome o = l.model().outcome(l);
     return {{"ops", o.ops},
             {"chosen", {{"hardware", hardware_json(o.chosen)}, {"figures", figures_json(o.chosen_figures)}}},
             {"best", {{"hardware", hardware_json(o.best.best)}, {"figures", figures_json(o.best.figures)}}}};

@@ -212,6 +212,8 @@ const char* step_name(int step) {
 
 }  // namespace
 
+map_member read_map_member(const json& j, const std::string& at) { return accelerator_of(j, at); }
+
 map_job read_map_text(const std::string& text, const std::string& base_dir) {
     const json spec = nais_json::parse(text);
     if (!spec.is_object())

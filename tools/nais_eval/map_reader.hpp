@@ -3,10 +3,12 @@
 // optimum; tables, JSON and the Gantt chart.
 #pragma once
 #include <nais_eval/common_reader.hpp>
+#include <nais_eval/composed_device.hpp>
 
 #include <nais/h2h.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -26,6 +28,23 @@ struct map_job {
     bool modality_switch = false;                ///< map again with the first mapping's resident weights pinned
     std::optional<std::int64_t> exact_nodes;     ///< run the exact search with this node limit
 };
+
+/// One platform member as nais-map reads it ("accelerators" entries); `at` prefixes its keys
+/// ("accelerators[0].").
+map_member read_map_member(const json& j, const std::string& at);
+
+namespace detail {
+/// The H2H co-design loss over a space whose blocks form streams (nais::h2h::codesign_loss:
+/// theta, assignment N x D, log2_scale D) as a session. Device keys: "platform" (H2H
+/// accelerators, as nais-map's), "streams" {names, blocks, fusion}, "tau_ms", "energy_weight".
+/// Instantiated in h2h_session.cpp.
+template <class Space>
+std::unique_ptr<session> open_h2h(const json& spec, const Space& space, const std::string& base_dir, reading mode);
+extern template std::unique_ptr<session> open_h2h<nais::runtime_space>(const json&, const nais::runtime_space&,
+                                                                       const std::string&, reading);
+extern template std::unique_ptr<session> open_h2h<nais::layered_space>(const json&, const nais::layered_space&,
+                                                                       const std::string&, reading);
+}  // namespace detail
 
 /// Reads a nais-map spec; refuses malformed specs naming the key.
 map_job read_map_text(const std::string& text, const std::string& base_dir = "");

@@ -22,6 +22,7 @@ device_entry tiled_device();
 device_entry dataflow_device();
 device_entry calibrated_device();
 device_entry bundle_device();
+device_entry h2h_device();
 
 device_registry& devices() {
     static device_registry registry{{
@@ -33,6 +34,7 @@ device_registry& devices() {
         dataflow_device(),
         calibrated_device(),
         bundle_device(),
+        h2h_device(),
     }};
     return registry;
 }

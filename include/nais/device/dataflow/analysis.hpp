@@ -602,11 +602,7 @@ inline evaluation evaluate(const layer& l, const architecture& a, const mapping&
         // the MACs with work: per dimension, its spatial extent or its bound if smaller (a fold of
         // 27 output rows over 14 + 14 columns leaves one column idle)
         const extents b = l.bounds();
-        extents spread;
-        spread.fill(1);
-        for (const level_mapping& lm : m.levels)
-            for (const spatial_loop& s : lm.spatial)
-                spread[std::size_t(s.d)] *= s.factor;
+        const extents spread = factor_products(m, true);
         ev.utilized_macs = 1;
         for (int d = 0; d < num_dims; ++d)
             ev.utilized_macs *= std::min(spread[std::size_t(d)], b[std::size_t(d)]);

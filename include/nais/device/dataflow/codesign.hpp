@@ -401,6 +401,12 @@ public:
     /// The derived network's figures on the argmax hardware and its exact best accelerator.
     template <class Loss, class Search>
     codesign_outcome finish(const Loss& l, const Search&) const {
+        return outcome(l);
+    }
+
+    /// The derivation of the loss's current variables (what finish() returns after a search).
+    template <class Loss>
+    codesign_outcome outcome(const Loss& l) const {
         codesign_outcome o;
         o.ops = l.derived_ops();
         const auto pick = [&](auto tag) { return std::size_t(nais::detail::argmax_rows(l.variable(tag))[0]); };

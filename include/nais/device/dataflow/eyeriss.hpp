@@ -52,6 +52,29 @@ struct rs_parameters {
 
 namespace detail {
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+/// Where a row-stationary PE set goes on an array_x x array_y array: R filter rows over Y and e
+/// output rows over X; a set wider than the array folds into ceil(e / array_x) strips stacked
+/// over Y; then the r and t sets go over Y while they fit, else over X.
+struct rs_placement {
+    std::int64_t strips = 1, set_x = 1;  ///< strips of set_x output rows
+    std::int64_t x = 1, y = 1;           ///< PEs used over X and Y
+    bool r_on_y = true, t_on_y = true;
+    bool fits(std::int64_t array_x, std::int64_t array_y) const noexcept { return x <= array_x && y <= array_y; }
+};
+inline rs_placement place_row_stationary(std::int64_t e, std::int64_t r, std::int64_t t, std::int64_t R, std::int64_t array_x,
+                                         std::int64_t array_y) noexcept {
+    rs_placement p;
+    p.strips = ceil_div(e, array_x);
+    p.set_x = p.strips > 1 ? array_x : e;
+    p.y = R * p.strips;
+    p.x = p.set_x;
+    p.r_on_y = p.y * r <= array_y;
+    (p.r_on_y ? p.y : p.x) *= r;
+    p.t_on_y = p.y * t <= array_y;
+    (p.t_on_y ? p.y : p.x) *= t;
+    return p;
+}
+
 }  // namespace detail
 
 /// The row-stationary loop nest of `x` on an Eyeriss-like architecture (five levels: DRAM, a
@@ -75,19 +98,10 @@ inline mapping row_stationary_mapping(const layer& l, const architecture& a, con
     auto bound = [&](dim d) { return b[std::size_t(d)]; };
     require(x.m % (x.p * x.t) == 0, "dataflow: rs parameter m = ", x.m, " must be a multiple of p x t = ", x.p * x.t);
     const auto [array_x, array_y] = fanout(a, 1);
-    const std::int64_t strips = ceil_div(x.e, array_x), set_x = strips > 1 ? array_x : x.e;
-    std::int64_t y = bound(R) * strips, xs = set_x;
-    bool r_on_y = true, t_on_y = true;
-    if (y * x.r <= array_y)
-        y *= x.r;
-    else
-        r_on_y = false, xs *= x.r;
-    if (y * x.t <= array_y)
-        y *= x.t;
-    else
-        t_on_y = false, xs *= x.t;
-    require(y <= array_y && xs <= array_x, "dataflow: rs parameters e = ", x.e, ", r = ", x.r, ", t = ", x.t, " with R = ", bound(R),
-            " need ", xs, " x ", y, " PEs; the array has ", array_x, " x ", array_y);
+    const detail::rs_placement at = detail::place_row_stationary(x.e, x.r, x.t, bound(R), array_x, array_y);
+    const std::int64_t strips = at.strips, set_x = at.set_x;
+    require(at.fits(array_x, array_y), "dataflow: rs parameters e = ", x.e, ", r = ", x.r, ", t = ", x.t, " with R = ", bound(R),
+            " need ", at.x, " x ", at.y, " PEs; the array has ", array_x, " x ", array_y);
     mapping mp;
     mp.padded = true;
     mp.levels.resize(5);
@@ -100,8 +114,8 @@ inline mapping row_stationary_mapping(const layer& l, const architecture& a, con
     mp.levels[1].spatial = {{P, set_x, false}, {R, bound(R), true}};
     if (strips > 1)
         mp.levels[1].spatial.push_back({P, strips, true});
-    mp.levels[1].spatial.push_back({C, x.r, r_on_y});
-    mp.levels[1].spatial.push_back({M, x.t, t_on_y});
+    mp.levels[1].spatial.push_back({C, x.r, at.r_on_y});
+    mp.levels[1].spatial.push_back({M, x.t, at.t_on_y});
     mp.levels[1].keep = {false, true, true};
     mp.levels[2].keep = {false, true, false};
     mp.levels[3].temporal = {{C, x.q}, {S, bound(S)}};
@@ -141,19 +155,19 @@ inline rs_choice search_row_stationary(const layer& l, const architecture& a, in
             for (std::int64_t t = 1; p * t < 2 * bound(M); ++t)
                 for (std::int64_t r = 1; q * r < 2 * bound(C); ++r)
                     for (std::int64_t e = 1; e < 2 * bound(P); ++e) {
-                        const std::int64_t strips = detail::ceil_div(e, array_x), set_x = strips > 1 ? array_x : e;
-                        std::int64_t y = bound(R) * strips, xs = set_x;
-                        (y * r <= array_y ? y : xs) *= r;
-                        (y * t <= array_y ? y : xs) *= t;
-                        if (y > array_y || xs > array_x)
+                        if (!detail::place_row_stationary(e, r, t, bound(R), array_x, array_y).fits(array_x, array_y))
                             continue;
                         for (std::int64_t n = 1; n <= bound(N); ++n)
                             for (std::int64_t m = p * t; m < 2 * bound(M); m += p * t) {
                                 const rs_parameters x{m, n, e, p, q, r, t};
                                 const mapping mp = row_stationary_mapping(l, a, x);
-                                const layer run = padded_layer(l, mp);
-                                if (run.N >= 2 * l.N || run.M >= 2 * l.M || run.C >= 2 * l.C || run.P >= 2 * l.P)
+                                const extents covered = factor_products(mp), bounds_of_l = l.bounds();
+                                bool within = true;  // validate's rule for padded mappings, dimension by dimension
+                                for (int d = 0; d < num_dims; ++d)
+                                    within = within && padded_cover(covered[std::size_t(d)], bounds_of_l[std::size_t(d)]);
+                                if (!within)
                                     continue;  // more than one extra copy of a dimension
+                                const layer run = padded_layer(l, mp);
                                 if (first_overflow(run, a, mp) >= 0)
                                     break;  // a larger m only grows the buffer's psum tile
                                 ++out.feasible;

@@ -41,6 +41,25 @@ struct mapping {
     bool padded = false;
 };
 
+/// Per dimension, the product of the mapping's factors over every level: temporal and spatial,
+/// or (spatial_only) the spatial ones alone.
+inline extents factor_products(const mapping& m, bool spatial_only = false) {
+    extents product;
+    product.fill(1);
+    for (const level_mapping& lm : m.levels) {
+        if (!spatial_only)
+            for (const temporal_loop& t : lm.temporal)
+                product[std::size_t(t.d)] *= t.factor;
+        for (const spatial_loop& s : lm.spatial)
+            product[std::size_t(s.d)] *= s.factor;
+    }
+    return product;
+}
+
+/// The padded mappings' rule for one dimension: its factors cover the bound with less than one
+/// extra copy (bound <= product < 2 bound).
+inline bool padded_cover(std::int64_t product, std::int64_t bound) noexcept { return product >= bound && product < 2 * bound; }
+
 /// Refuses a mapping whose factors do not cover the layer's dimensions exactly (naming the
 /// dimension and the product; a padded mapping: at least, and less than twice), factors < 1, a spatial fan-out larger than the level's X or Y,
 /// and an outermost level that does not keep every operand.
@@ -74,7 +93,7 @@ inline void validate(const layer& l, const architecture& a, const mapping& m) {
     for (int d = 0; d < num_dims; ++d) {
         const std::int64_t got = product[std::size_t(d)], want = b[std::size_t(d)];
         if (m.padded)
-            require(got >= want && got < 2 * want, "dataflow: the padded mapping's factors of ", dim_names[std::size_t(d)], " multiply to ", got,
+            require(padded_cover(got, want), "dataflow: the padded mapping's factors of ", dim_names[std::size_t(d)], " multiply to ", got,
                     ", the layer has ", want, " (a padded mapping covers each dimension, with less than one extra copy)");
         else
             require(got == want, "dataflow: the mapping's factors of ", dim_names[std::size_t(d)], " multiply to ", got, ", the layer has ",
@@ -87,14 +106,7 @@ inline void validate(const layer& l, const architecture& a, const mapping& m) {
 inline layer padded_layer(const layer& l, const mapping& m) {
     if (!m.padded)
         return l;
-    extents product;
-    product.fill(1);
-    for (const level_mapping& lm : m.levels) {
-        for (const temporal_loop& t : lm.temporal)
-            product[std::size_t(t.d)] *= t.factor;
-        for (const spatial_loop& s : lm.spatial)
-            product[std::size_t(s.d)] *= s.factor;
-    }
+    const extents product = factor_products(m);
     using enum dim;
     auto at = [&](dim d) { return product[std::size_t(d)]; };
     layer p = l;
