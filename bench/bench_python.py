@@ -117,14 +117,21 @@ def case(name, s, calls):
           f"  nais.torch / (evaluate + empty) {t_ours / (t_raw + t_floor):5.2f}")
 
 
-def overhead_case(name, s, base_dir, calls):
-    """nais.torch against Session.evaluate + the empty Function's floor, for any device's spec."""
+def overhead_case(name, s, base_dir, calls, start=None):
+    """nais.torch against Session.evaluate + the empty Function's floor, for any device's spec
+    (`start`: values of continuous variables to start near)."""
+    start = start or {}
     hw = nt.HardwareLoss(s, base_dir)
     g = torch.Generator().manual_seed(2)
     values, noise = {}, {}
     for vname, shape, sampled in hw.variables:
-        values[vname] = (torch.randn(shape, generator=g, dtype=torch.float64) if sampled
-                         else 3 + torch.rand(shape, generator=g, dtype=torch.float64)).requires_grad_()
+        if sampled:
+            x = torch.randn(shape, generator=g, dtype=torch.float64)
+        elif vname in start:  # a continuous design given by the example spec: near it
+            x = torch.tensor(start[vname], dtype=torch.float64).reshape(shape) + 0.1 * torch.rand(shape, generator=g, dtype=torch.float64)
+        else:  # parallel factors around 3
+            x = 3 + torch.rand(shape, generator=g, dtype=torch.float64)
+        values[vname] = x.requires_grad_()
         if sampled:
             noise[vname] = torch.zeros(shape, dtype=torch.float64)
     acc = torch.tensor(2.3, dtype=torch.float64)
@@ -154,14 +161,18 @@ def overhead_case(name, s, base_dir, calls):
           f"  nais.torch / (evaluate + empty) {t_ours / (t_raw + t_floor):5.2f}")
 
 
+VARIABLES = ("theta", "phi", "pf", "phi_act", "log2_design", "pe_x", "pe_y", "rf", "dataflow", "assignment", "log2_scale",
+             "acc_loss", "gumbel")
+
+
 def bare_cli_spec(file, **changes):
+    """A spec file (under the project's root) without its variables; and the variables it had."""
     import json
     root = pathlib.Path(__file__).resolve().parents[1]
-    spec = json.loads((root / "tests" / "cli" / file).read_text())
-    for k in ("theta", "phi", "pf", "phi_act", "acc_loss", "gumbel"):
-        spec.pop(k, None)
+    spec = json.loads((root / file).read_text())
+    given = {k: spec.pop(k) for k in VARIABLES if k in spec}
     spec.update(changes)
-    return spec
+    return spec, given
 
 
 def main():
@@ -181,10 +192,13 @@ def main():
         (c["perf_loss"] + 1e-3 * c["res"]).backward()
 
     print(f"{'expected_cost (Perf and RES), EDD space':<34}  nais.torch {best_us(cost, 500):8.1f} us")
-    root = str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "cli")
-    for device, file in (("fpga-recursive", "recursive.json"), ("fpga-pipelined", "pipelined.json"), ("gpu", "gpu.json"),
-                         ("loom", "loom.json")):
-        overhead_case(f"{device} (tests/cli/{file})", bare_cli_spec(file, hard=False), root, 1000)
+    root = pathlib.Path(__file__).resolve().parents[1]
+    for file in ("tests/cli/recursive.json", "tests/cli/pipelined.json", "tests/cli/gpu.json", "tests/cli/loom.json",
+                 "examples/tiled/cosearch_small.json", "examples/bundle/cosearch_small.json",
+                 "examples/mapping/cosearch_small.json", "examples/dataflow/cosearch_small.json"):
+        s, given = bare_cli_spec(file, hard=False)
+        overhead_case(f"{s['device']} ({file})", s, str((root / file).parent), 1000,
+                      {k: v for k, v in given.items() if k in ("log2_design", "log2_scale")})
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@
     out = loss(theta, phi, pf, acc_loss=acc)           #   tau, alpha, beta, C, res_ub, ...)
     out["loss"].backward()                             # d/d theta, phi, pf and acc (Eq. 1)
 
-Only out["loss"] carries a gradient; "perf_loss", "res", "penalty" and "perf_blocks" are
-returned detached (use expected_cost for a differentiable hardware term alone).
+out["loss"], out["perf_loss"] and out["res"] carry gradients (the terms' own gradients are
+computed in backward only when a term is used: two more evaluations at the call's point);
+"penalty" and "perf_blocks" are returned detached.
 """
 import math
 
@@ -50,8 +51,9 @@ class _Function(torch.autograd.Function):
     @staticmethod
     def forward(ctx, module, acc_loss, *variables):
         s = module.session
-        for (name, _, _), v in zip(module.variables, variables):
-            s.set_variable(name, _as_numpy(v))
+        values = [_as_numpy(v) for v in variables]
+        for (name, _, _), a in zip(module.variables, values):
+            s.set_variable(name, a)
         s.set_parameter("acc_loss", module.default_acc_loss if acc_loss is None else float(acc_loss.detach().cpu()))
         r = s.evaluate()
         ref = variables[0]
@@ -59,17 +61,29 @@ class _Function(torch.autograd.Function):
         ctx.grads = grads
         ctx.acc = None if acc_loss is None else (acc_loss.dtype, acc_loss.device, acc_loss.shape)
         ctx.grad_acc = r["grad_acc_loss"]
+        # the point, for the terms' gradients in backward (the session may have moved on by then):
+        # the inputs (autograd's version counters guard them) and this call's noise
+        ctx.module = module
+        ctx.noise = module._call_noise
+        ctx.save_for_backward(*variables)
+        ctx.set_materialize_grads(False)  # an unused output's gradient arrives as None
         as_t = lambda x: torch.tensor(x, dtype=ref.dtype, device=ref.device)  # noqa: E731
         blocks = _like(r["perf_blocks"], ref)
         outs = (as_t(r["loss"]), as_t(r["perf_loss"]), as_t(r["res"]), as_t(r["penalty"]), blocks)
-        ctx.mark_non_differentiable(*outs[1:])
+        ctx.mark_non_differentiable(outs[3], outs[4])
         return outs
 
     @staticmethod
-    def backward(ctx, g_loss, *_):
-        grads = [g_loss * g for g in ctx.grads]
+    def backward(ctx, g_loss, g_perf, g_res, *_):
+        grads = [g_loss * g for g in ctx.grads] if g_loss is not None else [torch.zeros_like(g) for g in ctx.grads]
+        if g_perf is not None or g_res is not None:
+            variables = ctx.saved_tensors
+            _, perf, res = ctx.module._term_gradients([_as_numpy(v) for v in variables], ctx.noise, {})
+            for g_term, term in ((g_perf, perf), (g_res, res)):
+                if g_term is not None and term is not None:
+                    grads = [g + g_term * _like(t, v) for g, t, v in zip(grads, term, variables)]
         g_acc = None
-        if ctx.acc is not None:
+        if ctx.acc is not None and g_loss is not None:
             dtype, device, shape = ctx.acc
             g_acc = (g_loss * ctx.grad_acc).to(dtype=dtype, device=device).reshape(shape)
         return (None, g_acc, *grads)
@@ -79,7 +93,8 @@ class HardwareLoss(torch.nn.Module):
     """EDD Eq. 1, L = Acc_loss * Perf_loss + beta * C^(RES - RES_ub), for one device and space.
 
     spec: nais-eval's keys for a device with a composed loss (nais.devices() lists them:
-    "fpga-recursive", "fpga-pipelined", "gpu", "loom", "fpga-tiled", "calibrated", ...), e.g. {"device", "blocks"/"ops"/"bits" or "space", "tau",
+    "fpga-recursive", "fpga-pipelined", "gpu", "loom", "fpga-tiled", "bundle", "h2h",
+    "dataflow", "calibrated"), e.g. {"device", "blocks"/"ops"/"bits" or "space", "tau",
     "alpha", "beta", "C", "res_ub", "latency_table", ...}; the variables and acc_loss may be
     left out. forward(theta, phi, pf=None, acc_loss=None, noise=None, **extra) takes tensors
     shaped as in the spec (theta N x M; phi, pf and extra variables such as Loom's phi_act as
@@ -88,7 +103,9 @@ class HardwareLoss(torch.nn.Module):
     from torch's generator (`generator`, default torch's global one: torch.manual_seed
     reproduces a run), as EDD samples at every step. acc_loss may be a tensor of the user's graph:
     dL/dAcc_loss = Perf_loss flows into it (Eq. 1's product rule). Float32 or float64; tensors
-    on another device are copied to the CPU and their gradients come back on their device."""
+    on another device are copied to the CPU and their gradients come back on their device.
+    Returns {"loss", "perf_loss", "res", "penalty", "perf_blocks"}; loss, perf_loss and res are
+    differentiable (a term's own gradient is computed in backward when the term is used)."""
 
     def __init__(self, spec, base_dir=""):
         super().__init__()
@@ -153,43 +170,57 @@ class HardwareLoss(torch.nn.Module):
                 raise SpecError(f"'acc_loss' = {float(acc_loss.detach().cpu())}: expected a finite number")
         for name, a in noise_arrays.items():
             self.session.set_noise(name, a)
+        self._call_noise = noise_arrays
         loss, perf, res, penalty, blocks = _Function.apply(self, acc_loss, *[given[n] for n in self.names])
         return {"loss": loss, "perf_loss": perf, "res": res, "penalty": penalty, "perf_blocks": blocks}
 
-    def _cost_and_gradients(self, arrays):
-        """(result, [d perf_loss / d inputs, d RES / d inputs]) at probabilities / values `arrays`."""
+    def _term_gradients(self, values, noise, parameters, gradient=None):
+        """(result, d perf_loss / d inputs, d RES / d inputs or None) at a point: the variables'
+        values, the noise of the sampled ones and `parameters` to set first (tau, hard; the
+        session's own otherwise); `gradient(name, sampled)` reads an input's gradient (default:
+        the variable's). The session's parameters are restored."""
         s = self.session
-        saved = {k: s.parameter(k) for k in ("tau", "hard", "acc_loss", "beta", "C", "res_ub")}
+        gradient = gradient or (lambda name, sampled: s.gradient(name))
+        kept = ("tau", "hard", "acc_loss") + (("beta", "C", "res_ub") if s.has_resources else ())
+        saved = {k: s.parameter(k) for k in kept}
         try:
-            s.set_parameter("tau", 1.0)
-            s.set_parameter("hard", 0.0)
-            for (name, shape, sampled), a in zip(self.variables, arrays):
-                if sampled:
-                    if np.any(a < 0) or not np.allclose(a.sum(axis=-1), 1.0, atol=1e-9):
-                        raise ValueError(f"expected_cost: '{name}' must hold probabilities (>= 0, rows summing to 1)")
-                    s.set_variable(name, np.log(np.maximum(a, 1e-300)))
-                    s.set_noise(name, np.zeros(shape))
-                else:
-                    s.set_variable(name, a)
-            # Perf_loss alone: L = 1 * Perf_loss + 0 * penalty
-            s.set_parameter("acc_loss", 1.0)
+            for k, v in parameters.items():
+                s.set_parameter(k, v)
+            for (name, _, _), a in zip(self.variables, values):
+                s.set_variable(name, a)
+            for name, a in noise.items():
+                s.set_noise(name, a)
+            s.set_parameter("acc_loss", 1.0)  # L = Perf_loss (+ 0 x penalty)
             if s.has_resources:
                 s.set_parameter("beta", 0.0)
             r = s.evaluate()
-            grads = [[self._input_gradient(name, sampled) for name, _, sampled in self.variables]]
-            if s.has_resources:
-                # RES alone: beta = 1, C = e, RES_ub = RES gives a penalty e^0 = 1 whose gradient is dRES
+            perf = [gradient(name, sampled) for name, _, sampled in self.variables]
+            res = None
+            if s.has_resources:  # beta = 1, C = e, RES_ub = RES: a penalty e^0 whose gradient is dRES
                 s.set_parameter("acc_loss", 0.0)
                 s.set_parameter("beta", 1.0)
                 s.set_parameter("C", math.e)
                 s.set_parameter("res_ub", r["res"])
                 s.evaluate()
-                grads.append([self._input_gradient(name, sampled) for name, _, sampled in self.variables])
-            return r, grads
+                res = [gradient(name, sampled) for name, _, sampled in self.variables]
+            return r, perf, res
         finally:
             for k, v in saved.items():
                 s.set_parameter(k, v)
 
+    def _cost_and_gradients(self, arrays):
+        """(result, [d perf_loss / d inputs, d RES / d inputs]) at probabilities / values `arrays`."""
+        values, noise = [], {}
+        for (name, shape, sampled), a in zip(self.variables, arrays):
+            if sampled:
+                if np.any(a < 0) or not np.allclose(a.sum(axis=-1), 1.0, atol=1e-9):
+                    raise ValueError(f"expected_cost: '{name}' must hold probabilities (>= 0, rows summing to 1)")
+                values.append(np.log(np.maximum(a, 1e-300)))
+                noise[name] = np.zeros(shape)
+            else:
+                values.append(a)
+        r, perf, res = self._term_gradients(values, noise, {"tau": 1.0, "hard": 0.0}, self._input_gradient)
+        return r, [perf] + ([res] if res is not None else [])
 
     def _input_gradient(self, name, sampled):
         return self.session.grad_probabilities(name) if sampled else self.session.gradient(name)

@@ -226,3 +226,33 @@ def test_gumbel_noise_is_sampled_per_call_unless_fixed_or_zero():
     assert module(**values, noise="zero")["loss"].item() == module(**values, noise=zeros)["loss"].item()
     with pytest.raises(TypeError, match="noise"):
         module(**values, noise="gumbel")
+
+
+@pytest.mark.parametrize("device", ["fpga-recursive", "gpu", "fpga-tiled", "bundle", "dataflow", "h2h"])
+@pytest.mark.parametrize("term", ["perf_loss", "res"])
+def test_perf_loss_and_res_are_differentiable(device, term):
+    module = nt.HardwareLoss(DEVICES[device], CLI)
+    if term == "res" and not module.session.has_resources:
+        pytest.skip("no resource term")
+    values, noise = random_inputs(module, 5, device=device)
+    names = module.names
+
+    def f(*xs):
+        return module(**dict(zip(names, xs)), acc_loss=1.3, noise=noise)[term]
+
+    inputs = [values[n].requires_grad_() for n in names]
+    assert torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+    # used together with the loss, each output adds its own gradient; the session keeps its parameters
+    def grads(*which):
+        for x in inputs:
+            x.grad = None
+        out = module(**dict(zip(names, inputs)), acc_loss=1.3, noise=noise)
+        sum(w * out[k] for w, k in which).backward()
+        return [x.grad.clone() for x in inputs]
+
+    combined, loss_alone, term_alone = grads((1, "loss"), (2, term)), grads((1, "loss")), grads((1, term))
+    for c, a, b in zip(combined, loss_alone, term_alone):
+        assert torch.allclose(c, a + 2 * b, rtol=1e-10, atol=1e-12)
+    assert module.session.parameter("acc_loss") == pytest.approx(1.3)
+    if module.session.has_resources:
+        assert module.session.parameter("beta") == pytest.approx(DEVICES[device]["beta"])
