@@ -28,8 +28,7 @@ json rounded_design(const Loss& l) {
 /// The rounded design, and the exact design search on the derived network at a clock.
 template <class Loss>
 json bundle_design(const Loss& l, double clock_mhz) {
-    nais::detail::require(std::isfinite(clock_mhz) && clock_mhz >= 1e-3 && clock_mhz <= 1e6,
-                          "design: clock_mhz must be in [1e-3, 1e6], got ", clock_mhz);
+    require_design_clock(clock_mhz);
     const auto& m = l.model();
     nais::bundle::device dev = m.target();
     dev.clock_mhz = clock_mhz;

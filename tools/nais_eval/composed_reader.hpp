@@ -17,6 +17,7 @@
 #include <nais/core.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <set>
 #include <string>
@@ -66,6 +67,12 @@ inline void read_flag(const json& spec, const char* key, bool& v) {
 }
 
 }  // namespace detail
+
+/// Refuses a clock a session's design(clock_mhz) cannot use (nais::invalid_argument naming it).
+inline void require_design_clock(double clock_mhz) {
+    nais::detail::require(std::isfinite(clock_mhz) && clock_mhz >= 1e-3 && clock_mhz <= 1e6,
+                          "design: clock_mhz must be in [1e-3, 1e6], got ", clock_mhz);
+}
 
 /// Which of the common parameters a device requires (the others keep the loss's defaults).
 struct required_parameters {

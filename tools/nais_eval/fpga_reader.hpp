@@ -27,8 +27,7 @@ inline json fpga_report_json(const nais::fpga::design_report& r) {
 /// network with exactly re-tuned integer pf (fpga::retune) and its report.
 template <class Loss>
 json fpga_design(const Loss& l, double clock_mhz) {
-    nais::detail::require(std::isfinite(clock_mhz) && clock_mhz >= 1e-3 && clock_mhz <= 1e6,
-                          "design: clock_mhz must be in [1e-3, 1e6], got ", clock_mhz);
+    require_design_clock(clock_mhz);
     const auto& costs = l.model().costs();
     const double budget = static_cast<double>(l.params().res_ub);
     const nais::fpga::board board{budget, clock_mhz};

@@ -31,8 +31,7 @@ json rounded_design(const Loss& l) {
 /// re-tuning) at the device's clock or the one asked for.
 template <class Loss>
 json tiled_design(const Loss& l, double clock_mhz) {
-    nais::detail::require(std::isfinite(clock_mhz) && clock_mhz >= 1e-3 && clock_mhz <= 1e6,
-                          "design: clock_mhz must be in [1e-3, 1e6], got ", clock_mhz);
+    require_design_clock(clock_mhz);
     const auto& m = l.model();
     nais::tiled::device dev = m.target();
     dev.clock_mhz = clock_mhz;
