@@ -97,8 +97,9 @@ class HardwareLoss(torch.nn.Module):
     "dataflow", "calibrated"), e.g. {"device", "blocks"/"ops"/"bits" or "space", "tau",
     "alpha", "beta", "C", "res_ub", "latency_table", ...}; the variables and acc_loss may be
     left out. forward(theta, phi, pf=None, acc_loss=None, noise=None, **extra) takes tensors
-    shaped as in the spec (theta N x M; phi, pf and extra variables such as Loom's phi_act as
-    nais-eval reads them); `noise` a dict of Gumbel noise per sampled variable, "zero" for none,
+    shaped as in the spec (theta N x M, or S x M over `searchable_rows` alone: a space's fixed
+    stem and head rows are not the user's logits; phi, pf and extra variables such as Loom's
+    phi_act as nais-eval reads them); `noise` a dict of Gumbel noise per sampled variable, "zero" for none,
     or None: the spec's "gumbel" entry if it has one, else a fresh Gumbel sample per call drawn
     from torch's generator (`generator`, default torch's global one: torch.manual_seed
     reproduces a run), as EDD samples at every step. acc_loss may be a tensor of the user's graph:
@@ -117,14 +118,25 @@ class HardwareLoss(torch.nn.Module):
         self.default_noise = {name: self.session.noise(name) for name, _, sampled in self.variables if sampled}
         # the spec's acc_loss: a call without acc_loss uses it, never a previous call's value
         self.default_acc_loss = self.session.parameter("acc_loss")
+        # the rows of theta that choose: theta may be given over these alone (S x M)
+        self.searchable_rows = list(self.session.searchable_rows)
+        self._rows = torch.tensor(self.searchable_rows, dtype=torch.long)
 
     @property
     def names(self):
         return [name for name, _, _ in self.variables]
 
+    def full_theta(self, theta):
+        """theta over every row (N x M) from theta over the searchable rows (S x M): the fixed
+        rows' logits are zeros (they have one candidate, so any value gives it probability 1)."""
+        n, m = self.variables[0][1]
+        if not torch.is_tensor(theta) or tuple(theta.shape) != (len(self.searchable_rows), m):
+            return theta
+        return theta.new_zeros((n, m)).index_copy(0, self._rows.to(theta.device), theta)
+
     def forward(self, theta, phi=None, pf=None, acc_loss=None, noise=None, generator=None, **extra):
         given = dict(extra)
-        given["theta"] = theta
+        given["theta"] = self.full_theta(theta) if len(self.searchable_rows) < self.variables[0][1][0] else theta
         if phi is not None:
             given["phi"] = phi
         if pf is not None:

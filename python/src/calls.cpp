@@ -49,6 +49,7 @@ public:
         return refusing([&] { return s_->evaluate(); });
     }
     std::vector<int> derived_ops() const override { return s_->derived_ops(); }
+    std::vector<int> searchable_rows() const override { return s_->searchable_rows(); }
     void add_report(nlohmann::json& out) const override {
         refusing([&] { s_->add_report(out); });
     }

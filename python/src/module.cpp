@@ -180,6 +180,7 @@ public:
     }
     bool has_resources() const { return s_->has_resources(); }
     std::vector<int> derived_ops() const { return s_->derived_ops(); }
+    std::vector<int> searchable_rows() const { return s_->searchable_rows(); }
     py::object design(double clock_mhz) const { return to_python(s_->design(clock_mhz)); }
 
 private:
@@ -273,6 +274,8 @@ PYBIND11_MODULE(_nais, m) {
         .def_property_readonly("variables", &py_session::variables,
                                "[(name, shape, sampled)]: theta first, then the device's groups")
         .def_property_readonly("has_resources", &py_session::has_resources)
+        .def_property_readonly("searchable_rows", &py_session::searchable_rows,
+                               "the rows of theta that choose (two or more candidates; not a space's fixed stem and head rows)")
         .def("set_variable", &py_session::set_variable)
         .def("set_noise", &py_session::set_noise)
         .def("variable", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_variable); })

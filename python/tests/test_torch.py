@@ -256,3 +256,33 @@ def test_perf_loss_and_res_are_differentiable(device, term):
     assert module.session.parameter("acc_loss") == pytest.approx(1.3)
     if module.session.has_resources:
         assert module.session.parameter("beta") == pytest.approx(DEVICES[device]["beta"])
+
+
+def test_theta_over_the_searchable_rows_only():
+    module = nt.HardwareLoss(DEVICES["fpga-recursive-layered"], CLI)
+    (n, m), rows = module.variables[0][1], module.searchable_rows
+    assert 0 < len(rows) < n  # the space has fixed stem and head rows
+    assert module.session.searchable_rows == rows
+    values, noise = random_inputs(module, 3)
+    short = values["theta"][rows].clone().requires_grad_()
+    full = torch.zeros(n, m, dtype=torch.float64)
+    full[rows] = short.detach()
+    full.requires_grad_()
+    rest = {k: v for k, v in values.items() if k != "theta"}
+    a = module(short, **rest, acc_loss=1.1, noise=noise)
+    b = module(full, **rest, acc_loss=1.1, noise=noise)
+    assert float(a["loss"]) == float(b["loss"])
+    a["loss"].backward()
+    b["loss"].backward()
+    assert torch.equal(short.grad, full.grad[rows])
+    fixed = [i for i in range(n) if i not in rows]
+    assert torch.count_nonzero(full.grad[fixed]) == 0  # a fixed row's logits do not matter
+
+    def f(t, *xs):
+        return module(t, *xs, acc_loss=1.1, noise=noise)["loss"]
+
+    assert torch.autograd.gradcheck(f, [values["theta"][rows].clone().requires_grad_()] +
+                                    [v.clone().requires_grad_() for v in rest.values()], eps=1e-6, atol=1e-7, rtol=1e-5)
+    with pytest.raises(nais.SpecError, match="'theta': expected shape"):
+        module(torch.zeros(len(rows) + 1, m, dtype=torch.float64), **rest)
+

@@ -55,6 +55,9 @@ public:
     virtual session_result evaluate() = 0;
     /// The derived ops (argmax of theta per block).
     virtual std::vector<int> derived_ops() const = 0;
+    /// The rows of theta that choose (two or more candidates): a space's fixed stem and head
+    /// rows, and a block of one candidate, have none to choose.
+    virtual std::vector<int> searchable_rows() const = 0;
     /// The discrete design the current variables stand for (EDD Sec. 5), evaluated exactly at a
     /// clock (MHz); the FPGA devices add its exactly re-tuned parallel factors. See docs/cli.md.
     virtual nlohmann::json design(double clock_mhz) const = 0;

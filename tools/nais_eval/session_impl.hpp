@@ -192,6 +192,14 @@ public:
         return r;
     }
     std::vector<int> derived_ops() const override { return l_->derived_ops(); }
+    std::vector<int> searchable_rows() const override {
+        const auto& offsets = l_->theta_offsets();  // 0 for a candidate, -infinity for a cell not offered
+        std::vector<int> rows;
+        for (Eigen::Index i = 0; i < offsets.rows(); ++i)
+            if (offsets.row(i).isFinite().count() >= 2)
+                rows.push_back(int(i));
+        return rows;
+    }
     nlohmann::json design(double clock_mhz) const override { return design_(*l_, clock_mhz); }
     void add_report(nlohmann::json& out) const override {
         if (report_)
