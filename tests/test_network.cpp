@@ -83,6 +83,25 @@ TEST_CASE("bn_act, add, concat, squeeze-and-excitation and reorg") {
     CHECK(r.macs == 8 * 9 * 8 * 36 + 8 * 4 * 36 + 12 * 3 + 3 * 12);
 }
 
+TEST_CASE("ShuffleNet v2's unit: channel slices, a branch, concat and shuffle") {
+    // x1, x2 = x.chunk(2, 1); cat(x1, branch(x2)); channel_shuffle(., 2)
+    network n = one({16, 8, 8}, {slice("x1", 0, 8), slice("x2", 8, 16, {"input"}), conv("pw", 8, 1),
+                                 conv("dw", 8, 3, 1, 1, 8), simple("cat", layer_kind::concat, {"x1", "dw"}),
+                                 shuffle("shuffle", 2)});
+    const auto r = analyze(n);
+    const auto& L = r.layers;
+    CHECK(L[0].out == tensor_shape{8, 8, 8});
+    CHECK(L[1].out == tensor_shape{8, 8, 8});
+    CHECK((L[0].macs == 0 && L[0].params == 0 && L[0].work == 8 * 8 * 8));  // Eq. 12 "otherwise": h w c
+    CHECK(L[5].out == tensor_shape{16, 8, 8});
+    CHECK(r.macs == 8 * 8 * 64 + 9 * 8 * 64);
+    CHECK(std::string(kind_name(layer_kind::slice)) == "slice");
+    CHECK(error_of([] { analyze(one({16, 8, 8}, {slice("s", 8, 20)})); }) ==
+          "nais: network: layer 's': slice of channels [8, 20) is not within its input 'input' (16 x 8 x 8)");
+    CHECK(error_of([] { analyze(one({16, 8, 8}, {slice("s", 4, 4)})); }) ==
+          "nais: network: layer 's': slice of channels [4, 4) is not within its input 'input' (16 x 8 x 8)");
+}
+
 TEST_CASE("shapes that do not fit are refused, naming the layers and their shapes") {
     CHECK(error_of([] { analyze(one({8, 6, 6}, {conv("a", 4, 3, 2, 1), simple("s", layer_kind::add, {"a", "input"})})); }) ==
           "nais: network: layer 's' adds 'a' (4 x 3 x 3) and 'input' (8 x 6 x 6): shapes differ");

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <set>
@@ -181,6 +182,57 @@ namespace {
 template <class Arch>
 constexpr bool design_space_is_recursive = sweep::design_space<Arch>::recursive;
 
+/// Three shards of uneven index ranges (sweep_options::index_begin / index_end): points and
+/// feasible counts add up, samples concatenate, and the non-dominated points of the shards' fronts
+/// (equal points keeping the smallest index) are the whole sweep's front.
+template <class Arch>
+void check_shards_merge_into_the_whole(const sweep::design_space<Arch>& s, sweep::sweep_options o,
+                                       const sweep::sweep_result& whole) {
+    const std::uint64_t n = whole.points;
+    const std::vector<std::uint64_t> cuts{0, n / 3 + 1, n / 3 + 1, 2 * n / 3, n + 5};  // one empty shard, one past the end
+    std::uint64_t points = 0, feasible = 0;
+    std::vector<sweep::point> candidates, sample;
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        o.index_begin = cuts[k];
+        o.index_end = cuts[k + 1];
+        o.threads = 2;
+        const auto r = sweep::run_sweep(s, o);
+        CHECK(r.space_points == n);
+        points += r.points;
+        feasible += r.feasible;
+        candidates.insert(candidates.end(), r.front.begin(), r.front.end());
+        sample.insert(sample.end(), r.sample.begin(), r.sample.end());
+        for (const auto& p : r.front)
+            CHECK((p.index >= cuts[k] && p.index < cuts[k + 1]));
+    }
+    CHECK(points == n);
+    CHECK(feasible == whole.feasible);
+    REQUIRE(sample.size() == whole.sample.size());
+    for (std::size_t j = 0; j < sample.size(); ++j)
+        CHECK(sample[j].index == whole.sample[j].index);
+    auto key = [](const sweep::point& p) { return std::array<double, 2>{p.interval_cycles, p.dsp}; };  // the default objectives
+    std::vector<std::uint64_t> merged;
+    for (const auto& p : candidates) {
+        bool kept = true;
+        for (const auto& q : candidates) {
+            const auto a = key(p), b = key(q);
+            const bool dominates = b[0] <= a[0] && b[1] <= a[1] && b != a;
+            kept = kept && !dominates && !(b == a && q.index < p.index);
+        }
+        if (kept)
+            merged.push_back(p.index);
+    }
+    std::vector<std::uint64_t> expected;
+    for (const auto& p : whole.front)
+        expected.push_back(p.index);
+    std::sort(merged.begin(), merged.end());
+    std::sort(expected.begin(), expected.end());
+    CHECK(merged == expected);
+    o.index_begin = 3;
+    o.index_end = 2;
+    CHECK(error_of([&] { sweep::run_sweep(s, o); }) == "nais: sweep: index_begin 3 is above index_end 2");
+}
+
 template <class Arch>
 void check_modes_deterministic() {
     const auto costs = fpga::make_cost_table(proxyless_space{});
@@ -224,6 +276,8 @@ void check_modes_deterministic() {
             CHECK(equal);
         }
         CHECK(runs[2].threads == 3);
+        CHECK(runs[0].space_points == runs[0].points);
+        check_shards_merge_into_the_whole(s, o, runs[0]);
         // every sampled point agrees with a from-scratch evaluation of its design
         const fpga::board b{200, 100};
         for (const auto& p : runs[0].sample) {

@@ -38,7 +38,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-import nais
 import nais.torch as nt
 
 BITS = [4, 8, 16]  # EDD's FPGA bit-widths (Sec. 6); --bits changes them
@@ -180,7 +179,9 @@ def accuracy(net, data, op_probs, bit_probs):
     return correct / len(y)
 
 
-def search(args, setting, train, val, budget, seed):
+def search(args, setting, train, val, budget, seed, learn_implementation=True):
+    """EDD's co-search; with learn_implementation=False, hardware-aware NAS alone: phi and pf stay
+    at their initial values (the sequential flow EDD argues against: tune the implementation after)."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     n, m, q = len(setting["blocks"]), len(OPS), len(BITS)
@@ -189,22 +190,21 @@ def search(args, setting, train, val, budget, seed):
             "tau": args.tau0, "alpha": 1.0, "beta": args.beta, "C": args.C, "res_ub": float(budget)}
     hw = nt.HardwareLoss(spec)
     net = Net(setting)
-    theta = torch.zeros(n, m, dtype=torch.float64, requires_grad=True)
-    phi = torch.zeros(m, q, dtype=torch.float64, requires_grad=True)
+    # EDD Sec. 5's start, as nais's C++ co_search starts: zero logits, pf = log2(RES_ub / #IPs)
+    # within the budget's pf range, alpha such that Perf_loss = 1 there
+    start = hw.initial_variables()
+    theta, phi, pf = (start[k].requires_grad_() for k in ("theta", "phi", "pf"))
     pf_max = math.floor(math.log2(budget / 0.5))  # the whole budget on one IP at 5..8 bits (Psi = 1/2)
-    pf = torch.full((m,), min(max(math.log2(budget / m), 0.0), pf_max), dtype=torch.float64, requires_grad=True)
-    # Perf_loss = 1 at the start (nais's co_search normalize_performance)
-    zero = {"theta": torch.zeros(n, m, dtype=torch.float64), "phi": torch.zeros(m, q, dtype=torch.float64)}
-    alpha = 1.0 / hw(theta, phi, pf, acc_loss=1.0, noise=zero)["perf_loss"].item()
-    hw.session.set_parameter("alpha", alpha)
     w_opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, weight_decay=1e-4)
-    a_opt = torch.optim.Adam([{"params": [theta], "lr": args.arch_lr}, {"params": [phi], "lr": args.arch_lr},
-                              {"params": [pf], "lr": args.pf_lr}])
+    groups = [{"params": [theta], "lr": args.arch_lr}]
+    if learn_implementation:
+        groups += [{"params": [phi], "lr": args.arch_lr}, {"params": [pf], "lr": args.pf_lr}]
+    a_opt = torch.optim.Adam(groups)
     tr, va = batches(train, args.batch, gen), batches(val, args.batch, gen)
     history = []
     for step in range(args.steps):
         tau = max(args.tau_min, args.tau0 * args.tau_decay ** step)
-        hw.session.set_parameter("tau", tau)
+        hw.tau = tau
         # weight step: one path and one bit-width per op type sampled from GS(theta), GS(phi)
         # (the argmax of a Gumbel-perturbed row is a sample of its softmax), held fixed
         g_t, g_p = gumbel((n, m), gen), gumbel((m, q), gen)
@@ -240,15 +240,21 @@ def search(args, setting, train, val, budget, seed):
 
 def train_derived(args, setting, design, train, test, seed):
     """Trains the derived network from scratch with its op per block and bits per op type."""
-    torch.manual_seed(seed + 1000)
-    gen = torch.Generator().manual_seed(seed + 1000)
-    ops = design["ops"]
-    net = Net(setting, choice=ops)
-    bit_rows = torch.zeros(len(OPS), len(BITS))
     # bits per IP (op type) as the design reports them; op types no block uses keep the widest
     used = {b["op"]: b["bits"] for b in design["searched"]["blocks"]}
+    return train_network(args, setting, design["ops"], used, train, seed, [test])[0]
+
+
+def train_network(args, setting, ops, bits_of_op, train, seed, evaluate_on):
+    """Trains the network of one op per block (`ops`) with the bit-width of each op type
+    (`bits_of_op`: {op: bits}; the others the widest) from scratch; its accuracy on each data set
+    of `evaluate_on`."""
+    torch.manual_seed(seed + 1000)
+    gen = torch.Generator().manual_seed(seed + 1000)
+    net = Net(setting, choice=ops)
+    bit_rows = torch.zeros(len(OPS), len(BITS))
     for m in range(len(OPS)):
-        bit_rows[m, BITS.index(used.get(m, BITS[-1]))] = 1.0
+        bit_rows[m, BITS.index(bits_of_op.get(m, BITS[-1]))] = 1.0
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, weight_decay=1e-4)
     steps = args.train_steps
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
@@ -259,22 +265,18 @@ def train_derived(args, setting, design, train, test, seed):
         F.cross_entropy(net(x, None, bit_rows), y).backward()
         opt.step()
         sched.step()
-    return accuracy(net, test, None, bit_rows)
+    return [accuracy(net, data, None, bit_rows) for data in evaluate_on]
 
 
 # ------------------------------------------------------------------------------------- output
 COLOURS = ["#3366cc", "#dc3912", "#109618", "#990099"]
 
 
-def svg_plot(series, path, title):
-    """Test accuracy against the re-tuned design's latency, one point per DSP budget, one line per
-    series: [(label, [result, ...]), ...]."""
-    w, h, pad = 560, 360, 64
-    pts_all = [p for _, pts in series for p in pts]
-    xs = [p["latency_ms"] for p in pts_all]
-    ys = [p["test_accuracy"] * 100 for p in pts_all]
-    x0, x1 = 0.0, max(xs) * 1.15
-    y0, y1 = math.floor(min(ys) - 1), math.ceil(max(ys) + 1)
+def svg_axes(xs, ys, title, xlabel, w=560, h=360, pad=64, x_margin=1.15):
+    """The frame of an accuracy (%, y) against latency (ms, x) plot: the SVG parts so far and the
+    two scales (value -> pixel)."""
+    x0, x1 = 0.0, max(xs) * x_margin
+    y0, y1 = math.floor(min(ys) - 1), min(100, math.ceil(max(ys) + 1))
     sx = lambda v: pad + (v - x0) / ((x1 - x0) or 1) * (w - 2 * pad)  # noqa: E731
     sy = lambda v: h - pad - (v - y0) / ((y1 - y0) or 1) * (h - 2 * pad)  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
@@ -282,12 +284,22 @@ def svg_plot(series, path, title):
              f'<text x="{w / 2}" y="22" text-anchor="middle" font-size="14">{title}</text>',
              f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="black"/>',
              f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="black"/>',
-             f'<text x="{w / 2}" y="{h - 20}" text-anchor="middle">latency of the re-tuned design (ms)</text>',
+             f'<text x="{w / 2}" y="{h - 20}" text-anchor="middle">{xlabel}</text>',
              f'<text x="16" y="{h / 2}" transform="rotate(-90 16 {h / 2})" text-anchor="middle">test accuracy (%)</text>']
     for k in range(5):
         vx, vy = x0 + (x1 - x0) * k / 4, y0 + (y1 - y0) * k / 4
         parts.append(f'<text x="{sx(vx):.1f}" y="{h - pad + 16}" text-anchor="middle">{vx:.3g}</text>')
         parts.append(f'<text x="{pad - 6}" y="{sy(vy) + 4:.1f}" text-anchor="end">{vy:.1f}</text>')
+    return parts, sx, sy
+
+
+def svg_plot(series, path, title):
+    """Test accuracy against the re-tuned design's latency, one point per DSP budget, one line per
+    series: [(label, [result, ...]), ...]."""
+    w, pad = 560, 64
+    pts_all = [p for _, pts in series for p in pts]
+    parts, sx, sy = svg_axes([p["latency_ms"] for p in pts_all], [p["test_accuracy"] * 100 for p in pts_all], title,
+                             "latency of the re-tuned design (ms)", w=w, pad=pad)
     for s_i, (label, pts) in enumerate(series):
         c = COLOURS[s_i % len(COLOURS)]
         pts = sorted(pts, key=lambda p: p["latency_ms"])

@@ -10,5 +10,6 @@
 #include <nais/search/optimizer.hpp>
 #include <nais/search/temperature.hpp>
 #include <nais/search/derive.hpp>
+#include <nais/search/start.hpp>
 #include <nais/search/co_search.hpp>
 #include <nais/search/standin.hpp>

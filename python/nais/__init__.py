@@ -6,6 +6,7 @@
     nais.bundle(spec)          nais-bundle in-process: networks on IPs, ranked bundles, growth
     nais.hotnas(spec)          nais-hotnas in-process: the tiled template's exact design, hot starts
     nais.map(spec)             nais-map in-process: H2H's mapper on a heterogeneous platform
+    nais.sweep(spec)           nais-sweep in-process: exact FPGA design sweeps, sharded as Dask tasks with client=
     nais.Session(spec)         the loss built once from a spec, evaluated many times (NumPy)
     nais.torch.HardwareLoss    a torch.nn.Module over a Session (nais's hand-written backward)
     nais.torch.expected_cost   the hardware term alone, from probabilities already sampled
@@ -24,11 +25,11 @@ from ._nais import map as _map
 from ._nais import evaluate as _evaluate
 from ._nais import registry as _registry
 
-from .distributed import evaluate_many
+from .distributed import evaluate_many, sweep
 
 __version__ = "0.1.0"  # CMakeLists.txt project(VERSION), setup.py
 
-__all__ = ["evaluate", "evaluate_many", "fit", "bundle", "hotnas", "map", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
+__all__ = ["evaluate", "evaluate_many", "fit", "bundle", "hotnas", "map", "sweep", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
 
 
 def fit(spec, base_dir=""):

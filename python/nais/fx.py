@@ -11,13 +11,23 @@ Mapping (PyTorch -> nais layer kinds, README "Networks of real layers"):
   F.max_pool2d -> pool; mean over dims (2, 3) -> global pool; add (operator, torch.add,
   Tensor.add) -> add; torch.cat on channels -> concat; x * gate with a c x 1 x 1 gate
   (squeeze-and-excitation) -> scale; flatten, reshape, view, dropout, identity, contiguous,
-  stochastic depth (the identity at inference) -> nothing (the next layer reads their input). Anything else is refused naming the node.
+  stochastic depth (the identity at inference) -> nothing (the next layer reads their input);
+  chunk / split on channels -> one slice layer per part used (channels [begin, end));
+  torchvision's channel_shuffle (kept whole by the tracer, a leaf) -> shuffle. Anything else is
+  refused naming the node.
+
+The tracer is torch.fx's with two changes: functions in LEAF_FUNCTIONS stay single nodes (their
+insides, such as channel_shuffle's size arithmetic, are not layers), and `a, b = x.chunk(2, 1)`
+unpacks on Python 3.11 too (torch.fx 1.13 looks for UNPACK_SEQUENCE at the wrong bytecode index
+there, so ShuffleNet v2 as torchvision writes it could not be traced).
 """
+import dis
+import inspect
 import operator
 
 import torch
+import torch.fx
 import torch.nn as nn
-from torch.fx import symbolic_trace
 from torch.fx.passes.shape_prop import ShapeProp
 
 ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.Hardswish, nn.Hardsigmoid, nn.SiLU, nn.Sigmoid, nn.GELU, nn.LeakyReLU, nn.Tanh,
@@ -39,6 +49,42 @@ ADAPTIVE_POOL_FUNCTIONS = {torch.nn.functional.adaptive_avg_pool2d: "avg", torch
 POOL_FUNCTIONS = {torch.nn.functional.avg_pool2d: "avg", torch.nn.functional.max_pool2d: "max"}
 PASS_METHODS = {"flatten", "view", "reshape", "contiguous", "squeeze", "unsqueeze"}
 ADD_FUNCTIONS = {operator.add, torch.add, operator.iadd}
+SPLIT_FUNCTIONS = {torch.chunk: "chunk", torch.split: "split", "chunk": "chunk", "split": "split"}
+try:  # ShuffleNet v2's channel shuffle, traced as one node (a leaf) and described as a shuffle layer
+    from torchvision.models.shufflenetv2 import channel_shuffle
+
+    LEAF_FUNCTIONS = (channel_shuffle,)
+except ImportError:
+    LEAF_FUNCTIONS = ()
+
+
+class _Proxy(torch.fx.Proxy):
+    """A proxy that unpacks into as many proxies as the unpacking asks for: the instruction
+    executing in the caller is UNPACK_SEQUENCE n (looked up by its offset, which is right on
+    every Python, caches or not)."""
+
+    def __iter__(self):
+        frame = inspect.currentframe().f_back
+        for inst in dis.get_instructions(frame.f_code):
+            if inst.offset == frame.f_lasti:
+                if inst.opname == "UNPACK_SEQUENCE":
+                    return (self[i] for i in range(inst.argval))
+                break
+        return self.tracer.iter(self)
+
+
+class _Tracer(torch.fx.Tracer):
+    def __init__(self):
+        super().__init__(autowrap_functions=LEAF_FUNCTIONS)
+
+    def proxy(self, node):
+        return _Proxy(node, self)
+
+
+def _trace(module):
+    tracer = _Tracer()
+    graph = tracer.trace(module)
+    return torch.fx.GraphModule(tracer.root, graph, type(module).__name__)
 MUL_FUNCTIONS = {operator.mul, torch.mul, operator.imul}
 
 
@@ -88,7 +134,7 @@ def from_fx(module, example_input, name=None):
     if not isinstance(example_input, torch.Tensor) or example_input.dim() != 4:
         raise ValueError("from_fx: example_input must be one tensor of shape N x C x H x W")
     try:
-        traced = symbolic_trace(module)
+        traced = _trace(module)
     except Exception as e:  # torch.fx's own errors name its internals, not the user's module
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"from_fx: torch.fx cannot trace {type(module).__name__}: {first}") from e
@@ -124,6 +170,27 @@ def from_fx(module, example_input, name=None):
 
     def tensor_inputs(node):
         return [a for a in node.all_input_nodes if _shape(a) is not None]
+
+    parts = {}  # a chunk / split node on channels -> the channel ranges of its parts
+
+    def channel_parts(node, how):
+        """chunk(x, n, dim) / split(x, size or sizes, dim) on channels: [(begin, end)] per part."""
+        a = list(node.args) + [None] * 3
+        dim = node.kwargs.get("dim", a[2] if a[2] is not None else 0)
+        c = _shape(node.args[0])[1]
+        if dim not in (1, -3):
+            refuse(node, f"a {how} on a dimension other than channels")
+        arg = node.kwargs.get("chunks", node.kwargs.get("split_size_or_sections", a[1]))
+        if how == "chunk":
+            size = -(-c // arg)
+            sizes = [min(size, c - b) for b in range(0, c, size)]
+        else:
+            sizes = list(arg) if isinstance(arg, (list, tuple)) else [min(arg, c - b) for b in range(0, c, arg)]
+        bounds, begin = [], 0
+        for n in sizes:
+            bounds.append((begin, begin + n))
+            begin += n
+        return bounds
 
     for node in traced.graph.nodes:
         if node.op == "placeholder":
@@ -182,6 +249,14 @@ def from_fx(module, example_input, name=None):
                     alias[node] = source(ins[0])
                 else:
                     emit(node, {"name": lname, "kind": "concat"}, ins)
+            elif t in SPLIT_FUNCTIONS:
+                parts[node] = channel_parts(node, SPLIT_FUNCTIONS[t])  # layers come from the parts used
+            elif t is operator.getitem and node.args[0] in parts:
+                begin, end = parts[node.args[0]][node.args[1]]
+                emit(node, {"name": lname, "kind": "slice", "begin": begin, "end": end}, [node.args[0].args[0]])
+            elif t in LEAF_FUNCTIONS:  # torchvision's channel_shuffle(x, groups)
+                groups = node.args[1] if len(node.args) > 1 else node.kwargs["groups"]
+                emit(node, {"name": lname, "kind": "shuffle", "groups": int(groups)}, ins)
             elif t in ACTIVATION_FUNCTIONS or t in ACTIVATION_METHODS:
                 _activation(node, ins, lname, layers, alias, users, emit)
             elif t in ADAPTIVE_POOL_FUNCTIONS:

@@ -124,7 +124,26 @@ class HardwareLoss(torch.nn.Module):
 
     @property
     def names(self):
+        """The variables' names, theta first (forward's keyword arguments)."""
         return [name for name, _, _ in self.variables]
+
+    def initial_variables(self, normalize_performance=True, relative_smoothness=0.1, bounds=None,
+                          searchable_theta=False, dtype=torch.float64):
+        """EDD Sec. 5's starting point, the one nais's C++ co_search starts from, as tensors to
+        make Parameters of: {name: tensor} with zero logits (theta, phi, ...) and the continuous
+        variables at the device model's initial values (FPGA: pf = log2(RES_ub / #IPs)) within
+        their bounds (`bounds`: {group: (min, max)}, default the model's). It also sets this
+        loss's alpha so that Perf_loss = 1 there (`normalize_performance`; read it as
+        `self.alpha`) and the model's own preparation (the pipelined FPGA's smooth maximum at
+        `relative_smoothness` of the initial block latency; <= 0 keeps the spec's).
+        `searchable_theta`: theta over the searchable rows alone (S x M)."""
+        self.session.initialize_search(normalize_performance=bool(normalize_performance),
+                                       relative_smoothness=float(relative_smoothness),
+                                       bounds=dict(bounds or {}))
+        out = {name: torch.from_numpy(self.session.variable(name)).to(dtype) for name in self.names}
+        if searchable_theta:
+            out["theta"] = out["theta"][self._rows]
+        return out
 
     def full_theta(self, theta):
         """theta over every row (N x M) from theta over the searchable rows (S x M): the fixed
@@ -185,6 +204,24 @@ class HardwareLoss(torch.nn.Module):
         self._call_noise = noise_arrays
         loss, perf, res, penalty, blocks = _Function.apply(self, acc_loss, *[given[n] for n in self.names])
         return {"loss": loss, "perf_loss": perf, "res": res, "penalty": penalty, "perf_blocks": blocks}
+
+    def _parameter(name, doc):  # noqa: N805 - builds the properties below
+        def get(self):
+            value = self.session.parameter(name)
+            return bool(value) if name == "hard" else value
+
+        def put(self, value):
+            self.session.set_parameter(name, float(value))  # a non-finite value is refused, the old one kept
+
+        return property(get, put, doc=doc)
+
+    tau = _parameter("tau", "Gumbel-softmax temperature (EDD Sec. 5)")
+    hard = _parameter("hard", "straight-through (hard) Gumbel-softmax")
+    alpha = _parameter("alpha", "Perf_loss's scale (EDD Eq. 2); initial_variables() sets it so that Perf_loss = 1")
+    beta = _parameter("beta", "the resource penalty's weight (EDD Eq. 1)")
+    C = _parameter("C", "the resource penalty's base (EDD Eq. 1)")
+    res_ub = _parameter("res_ub", "the resource bound RES_ub (EDD Eq. 1; DSPs on the FPGAs)")
+    del _parameter
 
     def _term_gradients(self, values, noise, parameters, gradient=None):
         """(result, d perf_loss / d inputs, d RES / d inputs or None) at a point: the variables'

@@ -7,6 +7,7 @@
 #include <nais_eval/map_reader.hpp>
 #include <nais_eval/registry.hpp>
 #include <nais_eval/tiled_reader.hpp>
+#include <nais_sweep/sweep_run.hpp>
 
 namespace nais_python {
 
@@ -48,6 +49,9 @@ public:
     nais_eval::session_result evaluate() override {
         return refusing([&] { return s_->evaluate(); });
     }
+    double initialize_search(const nais_eval::start_settings& settings) override {
+        return refusing([&] { return s_->initialize_search(settings); });
+    }
     std::vector<int> derived_ops() const override { return s_->derived_ops(); }
     std::vector<int> searchable_rows() const override { return s_->searchable_rows(); }
     void add_report(nlohmann::json& out) const override {
@@ -88,6 +92,10 @@ nlohmann::json hotnas(const nlohmann::json& spec, const std::string& base_dir) {
 
 nlohmann::json map(const nlohmann::json& spec, const std::string& base_dir) {
     return refusing([&] { return nais_eval::run_map(nais_eval::read_map_text(spec.dump(), base_dir)); });
+}
+
+nlohmann::json sweep(const nlohmann::json& spec, const std::string& base_dir) {
+    return refusing([&] { return nais_sweep::run_sweep_spec(spec, base_dir); });
 }
 
 }  // namespace nais_python

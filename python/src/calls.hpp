@@ -39,6 +39,8 @@ nlohmann::json analyze(const nlohmann::json& network);
 nlohmann::json bundle(const nlohmann::json& spec, const std::string& base_dir);
 nlohmann::json hotnas(const nlohmann::json& spec, const std::string& base_dir);
 nlohmann::json map(const nlohmann::json& spec, const std::string& base_dir);
+/// nais-sweep in-process (one shard with sweep.index_begin / index_end): nais-sweep --json's document.
+nlohmann::json sweep(const nlohmann::json& spec, const std::string& base_dir);
 /// The network of one choice per searchable block of a spec's "space" (nais-net --choice --export).
 nlohmann::json network_of(const nlohmann::json& spec, const std::vector<int>& choice, const std::string& base_dir);
 

@@ -179,6 +179,19 @@ public:
         return out;
     }
     bool has_resources() const { return s_->has_resources(); }
+    double initialize_search(bool normalize_performance, double relative_smoothness, const py::dict& bounds) {
+        nais_eval::start_settings settings;
+        settings.normalize_performance = normalize_performance;
+        settings.relative_smoothness = relative_smoothness;
+        for (const auto& [group, b] : bounds) {
+            const std::string name = py::str(group).cast<std::string>();
+            const auto pair = py::reinterpret_borrow<py::sequence>(b);
+            if (py::len(pair) != 2)
+                throw spec_error("bounds['" + name + "']: expected (min, max)");
+            settings.group_bounds.push_back({name, pair[0].cast<double>(), pair[1].cast<double>()});
+        }
+        return s_->initialize_search(settings);
+    }
     std::vector<int> derived_ops() const { return s_->derived_ops(); }
     std::vector<int> searchable_rows() const { return s_->searchable_rows(); }
     py::object design(double clock_mhz) const { return to_python(s_->design(clock_mhz)); }
@@ -245,13 +258,26 @@ PYBIND11_MODULE(_nais, m) {
         "\"predictions\")");
     const auto tool = [&m](const char* name, nlohmann::json (*run)(const nlohmann::json&, const std::string&), const char* doc) {
         m.def(
-            name, [run](py::handle spec, py::handle base_dir) { return to_python(run(spec_of(spec), directory_of(base_dir))); },
+            name,
+            [run](py::handle spec, py::handle base_dir) {
+                const nlohmann::json j = spec_of(spec);
+                const std::string dir = directory_of(base_dir);
+                nlohmann::json result;
+                {
+                    py::gil_scoped_release unlocked;  // the tools touch no Python object: other threads run meanwhile
+                    result = run(j, dir);
+                }
+                return to_python(result);
+            },
             py::arg("spec"), py::arg("base_dir") = py::none(), doc);
     };
     tool("bundle", &nais_python::bundle,
          "nais-bundle in-process: the spec as a dict (\"evaluate\", \"bundles\", \"grow\" tasks), the document as a dict");
     tool("hotnas", &nais_python::hotnas,
          "nais-hotnas in-process: the spec as a dict (the exact design, a hot start with \"target_ms\"), the document as a dict");
+    tool("sweep", &nais_python::sweep,
+         "nais-sweep in-process: the spec as a dict (nais-eval's space keys and \"sweep\"), the document nais-sweep "
+         "--json prints as a dict (the front and the sample with each point's design)");
     tool("map", &nais_python::map,
          "nais-map in-process: the spec as a dict (a workload on a platform, H2H's steps), the document as a dict");
     m.def(
@@ -276,21 +302,44 @@ PYBIND11_MODULE(_nais, m) {
         .def_property_readonly("has_resources", &py_session::has_resources)
         .def_property_readonly("searchable_rows", &py_session::searchable_rows,
                                "the rows of theta that choose (two or more candidates; not a space's fixed stem and head rows)")
-        .def("set_variable", &py_session::set_variable)
-        .def("set_noise", &py_session::set_noise)
-        .def("variable", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_variable); })
-        .def("noise", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_noise); })
-        .def("gradient", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_gradient, true); })
-        .def("probabilities",
-             [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_probabilities, true); })
-        .def("grad_probabilities",
-             [](const py_session& s, const std::string& n) {
-                 return s.get(n, &nais_eval::session::get_grad_probabilities, true);
-             })
-        .def("set_parameter", &py_session::set_parameter)
-        .def("parameter", &py_session::parameter)
-        .def("evaluate", &py_session::evaluate)
-        .def("derived_ops", &py_session::derived_ops)
+        .def("set_variable", &py_session::set_variable, py::arg("name"), py::arg("value"),
+             "sets a variable (a float64 array shaped as `variables` says)")
+        .def("set_noise", &py_session::set_noise, py::arg("name"), py::arg("value"),
+             "sets a sampled variable's Gumbel noise (shaped as the variable)")
+        .def(
+            "variable", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_variable); },
+            py::arg("name"), "a variable's current value")
+        .def(
+            "noise", [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_noise); },
+            py::arg("name"), "a sampled variable's current Gumbel noise")
+        .def(
+            "gradient",
+            [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_gradient, true); },
+            py::arg("name"), "dL / d(variable) of the last evaluate()")
+        .def(
+            "probabilities",
+            [](const py_session& s, const std::string& n) { return s.get(n, &nais_eval::session::get_probabilities, true); },
+            py::arg("name"), "a sampled variable's Gumbel-softmax sample of the last evaluate()")
+        .def(
+            "grad_probabilities",
+            [](const py_session& s, const std::string& n) {
+                return s.get(n, &nais_eval::session::get_grad_probabilities, true);
+            },
+            py::arg("name"), "dL / d(the Gumbel-softmax sample) of the last evaluate()")
+        .def("set_parameter", &py_session::set_parameter, py::arg("name"), py::arg("value"),
+             "sets tau, hard (0/1), alpha, acc_loss, beta, C or res_ub")
+        .def("parameter", &py_session::parameter, py::arg("name"), "tau, hard (0/1), alpha, acc_loss, beta, C or res_ub")
+        .def("evaluate", &py_session::evaluate,
+             "Eq. 1 and every gradient at the current variables and noise: {loss, perf_loss, res, penalty, grad_acc_loss, "
+             "perf_blocks}")
+        .def("initialize_search", &py_session::initialize_search, py::arg("normalize_performance") = true,
+             py::arg("relative_smoothness") = 0.1, py::arg("bounds") = py::dict(),
+             "EDD Sec. 5's starting point, the one nais's C++ co_search starts from: zero logits and noise, continuous "
+             "variables at the device model's initial values (FPGA: pf = log2(RES_ub / #IPs)) within their bounds "
+             "(`bounds`: {group: (min, max)}, default the model's), the model's own preparation (the pipelined FPGA's "
+             "smooth maximum at `relative_smoothness` of the initial scale; <= 0 keeps the spec's), and alpha set so "
+             "that Perf_loss = 1 (normalize_performance). Returns alpha.")
+        .def("derived_ops", &py_session::derived_ops, "the derived op per block (argmax of theta)")
         .def("design", &py_session::design, py::arg("clock_mhz") = 200.0,
              "the derived design, evaluated exactly (FPGA: and its pf re-tuned exactly under res_ub)");
 }

@@ -2,7 +2,6 @@
 space as nais describes it (examples/spaces/fbnet_cifar100.json) against PyTorch's own count of the
 same networks built from the description in ../shared/data/measured/README.md."""
 import math
-import pathlib
 
 import pytest
 import torch

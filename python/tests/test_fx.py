@@ -117,6 +117,7 @@ TORCHVISION = [  # (model, input size): one of each family torchvision ships, we
     ("mnasnet0_5", 64),  # mean over the spatial dimensions
     ("efficientnet_b0", 64),  # stochastic depth (the identity in eval), SiLU, SE
     ("regnet_y_400mf", 64),
+    ("shufflenet_v2_x0_5", 64),  # chunk into channel halves (slice), channel_shuffle kept whole (shuffle)
 ]
 
 
@@ -138,3 +139,44 @@ def test_from_fx_refuses_torchvision_models_it_cannot_describe_naming_the_node()
         nais.from_fx(tvm.convnext_tiny(weights=None).eval(), torch.randn(1, 3, 64, 64))  # channels-last LayerNorm
     with pytest.raises(ValueError, match=r"adaptive pooling from 1 x 1 to 6 x 6"):
         nais.from_fx(tvm.alexnet(weights=None).eval(), torch.randn(1, 3, 64, 64))  # uneven (upsampling) windows
+
+
+
+class Halves(nn.Module):
+    """chunk and split on channels (uneven parts too), the parts used by branches and a concat."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 3, 3, padding=1)
+        self.one = nn.Conv2d(3, 1, 1)
+        self.b = nn.Conv2d(4, 6, 1)
+        self.c = nn.Conv2d(2, 2, 1)
+
+    def forward(self, x):
+        x = torch.cat([x, self.a(x), self.one(x)], 1)  # 7 channels
+        p, q, r = x.chunk(3, dim=1)  # 3, 3 and 1 channels (PyTorch's ceil rule)
+        s, t = torch.split(torch.cat([p, q, r], 1), [4, 3], dim=1)
+        u, v = x.split(5, 1)  # 5 and 2
+        return torch.cat([p, q, r, self.b(s), t, self.c(v), u], 1)
+
+
+def test_from_fx_channel_slices_follow_chunk_and_split():
+    m = Halves().eval()
+    x = torch.randn(1, 3, 8, 8)
+    d = nais.from_fx(m, x)
+    slices = [(l["begin"], l["end"]) for l in d["layers"] if l["kind"] == "slice"]
+    assert slices == [(0, 3), (3, 6), (6, 7), (0, 4), (4, 7), (0, 5), (5, 7)]
+    report = nais.analyze(d)
+    assert report["params"] == sum(p.numel() for p in m.parameters())
+    assert report["macs"] == torch_macs(m, x)
+    assert report["layers"][-1]["cout"] == m(x).shape[1]
+
+    class Spatial(nn.Module):
+        def forward(self, x):
+            a, b = x.chunk(2, dim=2)
+            return a + b
+
+    with pytest.raises(ValueError, match="a chunk on a dimension other than channels"):
+        nais.from_fx(Spatial(), x)
+    with pytest.raises(ValueError, match=r"slice of channels \[8, 20\) is not within its input 'input' \(3 x 8 x 8\)"):
+        nais.analyze({"name": "t", "input": [3, 8, 8], "layers": [{"name": "s", "kind": "slice", "begin": 8, "end": 20}]})

@@ -286,3 +286,57 @@ def test_theta_over_the_searchable_rows_only():
     with pytest.raises(nais.SpecError, match="'theta': expected shape"):
         module(torch.zeros(len(rows) + 1, m, dtype=torch.float64), **rest)
 
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_initial_variables_are_edd_sec5_start(device):
+    """initial_variables(): zero logits, continuous variables at the model's initial values within
+    its bounds, alpha such that Perf_loss = 1 at the noise-free start (EDD Sec. 5, as co_search)."""
+    hw = nt.HardwareLoss(DEVICES[device], CLI)
+    start = hw.initial_variables()
+    assert list(start) == hw.names
+    for name, shape, sampled in hw.variables:
+        assert tuple(start[name].shape) == tuple(shape) and start[name].dtype is torch.float64
+        assert torch.isfinite(start[name]).all()
+        if sampled:
+            assert (start[name] == 0).all()
+    out = hw(**start, noise="zero")
+    assert float(out["perf_loss"]) == pytest.approx(1.0, rel=1e-12)
+    assert hw.alpha > 0
+    again = hw.initial_variables()  # the same point again, whatever the calls in between
+    assert all(torch.equal(again[n], start[n]) for n in hw.names)
+
+
+def test_initial_variables_closed_forms_and_options():
+    """FPGA: pf = log2(RES_ub / #IPs) clamped to the budget's pf range (EDD Sec. 5); bounds and
+    normalisation options reach the C++ starting point; a bad bound is refused naming the group."""
+    spec = DEVICES["fpga-recursive"]
+    hw = nt.HardwareLoss(spec, CLI)
+    m = len(spec["ops"])
+    start = hw.initial_variables()
+    alpha = hw.alpha
+    assert torch.allclose(start["pf"], torch.full((m,), math.log2(spec["res_ub"] / m), dtype=torch.float64))
+    pipelined = load_spec("pipelined.json")
+    hp = nt.HardwareLoss(DEVICES["fpga-pipelined"], CLI)
+    ips = (len(pipelined["blocks"]), len(pipelined["ops"]))  # one IP per (block, op)
+    assert torch.allclose(hp.initial_variables()["pf"], torch.full(ips, math.log2(pipelined["res_ub"] / (ips[0] * ips[1])),
+                                                                  dtype=torch.float64))
+    clamped = hw.initial_variables(bounds={"pf": (0, 2)})  # FPGA pf bounds are integers (check_search)
+    assert (clamped["pf"] == 2).all()
+    with pytest.raises(nais.SpecError, match=r"pf bounds \[0, 1.5\] must be integers"):
+        hw.initial_variables(bounds={"pf": (0.0, 1.5)})
+    hw.alpha = 2.0
+    hw.initial_variables(normalize_performance=False)
+    assert hw.alpha == 2.0  # kept
+    hw.initial_variables()
+    assert hw.alpha == pytest.approx(alpha, rel=1e-12)
+    assert tuple(hw.initial_variables(searchable_theta=True)["theta"].shape) == (len(hw.searchable_rows), m)
+    assert hw.initial_variables(dtype=torch.float32)["pf"].dtype is torch.float32
+    with pytest.raises(nais.SpecError, match="options.bounds names 'pff'"):
+        hw.initial_variables(bounds={"pf": (0, 3), "pff": (0, 3)})
+    with pytest.raises(nais.SpecError, match="bounds of pf \\[3, 1\\] must satisfy min <= max"):
+        hw.initial_variables(bounds={"pf": (3, 1)})
+    with pytest.raises(nais.SpecError, match="parameter 'tau' = nan"):
+        hw.tau = float("nan")
+    hw.tau, hw.hard = 0.5, True
+    assert (hw.tau, hw.hard) == (0.5, True)

@@ -30,6 +30,17 @@ struct session_result {
     std::vector<double> perf_blocks;  ///< per-block performance (empty where the device has none)
 };
 
+/// How a session's starting point is chosen (nais::search::start_options, without nais headers).
+struct start_settings {
+    bool normalize_performance = true;  ///< alpha such that Perf_loss = 1 at the start
+    double relative_smoothness = 0.1;   ///< the pipelined FPGA's smooth maximum; <= 0: keep the loss's
+    struct bounds {
+        std::string group;
+        double min, max;
+    };
+    std::vector<bounds> group_bounds;  ///< continuous groups' bounds by name (default: the model's)
+};
+
 /// A composed loss behind one interface. Arrays cross it flat, in the spec's row-major order.
 class session {
 public:
@@ -53,6 +64,10 @@ public:
     virtual double parameter(const std::string& name) const = 0;
     /// Validates, evaluates the loss and all gradients (nais::invalid_argument on bad values).
     virtual session_result evaluate() = 0;
+    /// EDD Sec. 5's starting point, the one nais's co_search starts from
+    /// (nais::search::initialize_search): zero logits and noise, continuous variables at the device
+    /// model's initial values, the model's prepare_search, alpha normalised. Returns alpha.
+    virtual double initialize_search(const start_settings& settings) = 0;
     /// The derived ops (argmax of theta per block).
     virtual std::vector<int> derived_ops() const = 0;
     /// The rows of theta that choose (two or more candidates): a space's fixed stem and head

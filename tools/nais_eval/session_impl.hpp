@@ -3,10 +3,12 @@
 #include "session.hpp"
 
 #include <nais/core.hpp>
+#include <nais/search/start.hpp>
 
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -190,6 +192,15 @@ public:
             r.perf_blocks.assign(b.data(), b.data() + b.size());
         }
         return r;
+    }
+    double initialize_search(const start_settings& settings) override {
+        nais::search::start_options<double> o;
+        o.normalize_performance = settings.normalize_performance;
+        o.relative_smoothness = settings.relative_smoothness > 0 ? std::optional<double>(settings.relative_smoothness)
+                                                                 : std::nullopt;
+        for (const auto& b : settings.group_bounds)
+            o.bounds.push_back({b.group, {b.min, b.max}});
+        return nais::search::initialize_search(*l_, std::move(o));
     }
     std::vector<int> derived_ops() const override { return l_->derived_ops(); }
     std::vector<int> searchable_rows() const override {

@@ -7,6 +7,8 @@
 //   pool   {op: "max" | "avg", kernel, stride = kernel, padding = 0, ceil_mode = false} or {op, global: true}
 //   bn_act, add, concat                             (no settings)
 //   reorg  {stride}
+//   shuffle {groups}                                (a channel shuffle; shape kept)
+//   slice  {begin, end}                             (channels [begin, end) of the input: chunk, split)
 //   act, scale                                      (nais extensions: an activation alone; x * gate of
 //                                                    squeeze-and-excitation, inputs [x, gate])
 // Unknown keys are refused (a typo must not silently take a default). Tools only: the core does
@@ -52,12 +54,12 @@ inline nais::net::layer_kind kind_of(const json& j, const std::string& key) {
         {"conv", layer_kind::conv},     {"fc", layer_kind::fc},   {"pool", layer_kind::pool},
         {"bn_act", layer_kind::bn_act}, {"act", layer_kind::act}, {"add", layer_kind::add},
         {"concat", layer_kind::concat}, {"reorg", layer_kind::reorg}, {"scale", layer_kind::scale},
-        {"shuffle", layer_kind::shuffle}};
+        {"shuffle", layer_kind::shuffle}, {"slice", layer_kind::slice}};
     if (j.is_string())
         for (const auto& [name, k] : kinds)
             if (j == name)
                 return k;
-    jd::fail(key, "one of \"conv\", \"fc\", \"pool\", \"bn_act\", \"act\", \"add\", \"concat\", \"reorg\", \"scale\", \"shuffle\"", j);
+    jd::fail(key, "one of \"conv\", \"fc\", \"pool\", \"bn_act\", \"act\", \"add\", \"concat\", \"reorg\", \"scale\", \"shuffle\", \"slice\"", j);
 }
 
 /// The keys a kind accepts (besides name, kind, inputs).
@@ -74,6 +76,8 @@ inline std::set<std::string> keys_of(nais::net::layer_kind k) {
         return {"stride"};
     case layer_kind::shuffle:
         return {"groups"};
+    case layer_kind::slice:
+        return {"begin", "end"};
     default:
         return {};
     }
@@ -170,6 +174,10 @@ inline nais::net::layer read_layer(const json& x, const std::string& p) {
     case layer_kind::shuffle:
         l.groups = jd::integer_at_least(jd::require_key(x, "groups", q + ".groups"), q + ".groups", 1);
         break;
+    case layer_kind::slice:
+        l.channel_begin = jd::integer_at_least(jd::require_key(x, "begin", q + ".begin"), q + ".begin", 0);
+        l.channel_end = jd::integer_at_least(jd::require_key(x, "end", q + ".end"), q + ".end", 1);
+        break;
     default:
         break;
     }
@@ -248,6 +256,10 @@ inline json to_json(const nais::net::network& n) {
             break;
         case layer_kind::shuffle:
             x["groups"] = l.groups;
+            break;
+        case layer_kind::slice:
+            x["begin"] = l.channel_begin;
+            x["end"] = l.channel_end;
             break;
         default:
             break;

@@ -21,13 +21,14 @@ const char* usage =
     "  --svg FILE      write an SVG plot of the front (latency vs DSPs) and the sampled points\n"
     "  --threads N     override sweep.threads (0: all cores)\n"
     "  --rows N        front rows in the summary table (default 20)\n"
+    "  --json          print the result as JSON (what nais.sweep returns) instead of the summary\n"
     "  --quiet         no progress bar\n";
 
 struct cli {
     std::string spec = "-", front, points, svg;
     long threads = -1;
     std::size_t rows = 20;
-    bool quiet = false;
+    bool quiet = false, json = false;
 };
 
 cli parse(int argc, char** argv) {
@@ -59,6 +60,8 @@ cli parse(int argc, char** argv) {
             c.rows = static_cast<std::size_t>(number(2, 1000000));
         else if (a == "--quiet")
             c.quiet = true;
+        else if (a == "--json")
+            c.json = true;
         else
             return false;
         return true;
@@ -84,10 +87,13 @@ int run(nais_sweep::sweep_job<Arch>& job, const cli& c) {
     nais_cli::progress_bar bar{"points"};
     if (!c.quiet && isatty(STDERR_FILENO))
         job.options.progress = std::ref(bar);
-    const auto r = nais::sweep::run_sweep(job.space, job.options);
+    const auto r = nais_sweep::run_job(job);
     job.options.progress = nullptr;
     bar.finish();
-    nais_sweep::write_summary(std::cout, job, r, c.rows);
+    if (c.json)
+        std::cout << nais_sweep::sweep_document(job, r).dump(2) << '\n';
+    else
+        nais_sweep::write_summary(std::cout, job, r, c.rows);
     if (!c.front.empty())
         write_file(c.front, [&](std::ostream& os) { nais_sweep::write_csv(os, job, r.front); });
     if (!c.points.empty())

@@ -5,6 +5,7 @@
 #include <nais_eval/common_reader.hpp>
 #include <nais_eval/space_reader.hpp>
 #include <svg.hpp>
+#include <nais_sweep/sweep_run.hpp>
 
 #include <nais/fpga.hpp>
 #include <nais/network.hpp>
@@ -155,6 +156,12 @@ any_job read_job(const json& spec, const Space& rs) {
         o.threads = static_cast<unsigned>(int_field(sw, "threads", "sweep", 0, 1024, 0));
         o.sample_every = count_field(sw, "sample_every", "sweep", 0);
         o.sample_limit = count_field(sw, "sample_limit", "sweep", o.sample_limit);
+        // one shard of the sweep: the points with index in [index_begin, index_end)
+        o.index_begin = count_field(sw, "index_begin", "sweep", 0);
+        o.index_end = count_field(sw, "index_end", "sweep", o.index_end);
+        if (o.index_begin > o.index_end)
+            throw spec_error("key 'sweep.index_begin': " + std::to_string(o.index_begin) + " is above sweep.index_end = " +
+                             std::to_string(o.index_end));
         if (const auto it = sw.find("objectives"); it != sw.end()) {
             if (!it->is_array() || it->size() < 2 || it->size() > 3)
                 fail("sweep.objectives", "an array of 2 or 3 objective names", *it);
@@ -238,33 +245,52 @@ std::vector<described_point<Arch>> describe(const sweep_job<Arch>& job, const st
     return out;
 }
 
+/// A point's design per block: op index, bit-width and parallel factor (of the block's IP).
+struct per_block_design {
+    std::vector<int> ops, bits, pf;
+};
+
+template <class Arch>
+per_block_design per_block(const sweep_job<Arch>& job, const nais::fpga::design<Arch>& d) {
+    per_block_design out;
+    for (int i = 0; i < d.num_blocks(); ++i) {
+        const auto g = static_cast<std::size_t>(d.group_of(i));
+        out.ops.push_back(d.op[static_cast<std::size_t>(i)]);
+        out.bits.push_back(job.space.costs().bit_widths[static_cast<std::size_t>(d.bits[g])]);
+        out.pf.push_back(d.pf[g]);
+    }
+    return out;
+}
+
 /// CSV: one row a point; the design per block as space-separated op indices, bit-widths and pf.
 template <class Arch>
 void write_csv(std::ostream& os, const sweep_job<Arch>& job, const std::vector<nais::sweep::point>& pts) {
     const double cycles_per_ms = job.clock_mhz * 1e3;
     os << "index,latency_cycles,latency_ms,interval_cycles,frames_per_second,dsp,accuracy,ops,bits,pf\n";
     char buf[256];
+    auto joined = [](const std::vector<int>& v) {
+        std::string out;
+        for (std::size_t k = 0; k < v.size(); ++k)
+            out.append(k ? " " : "").append(std::to_string(v[k]));
+        return out;
+    };
     for (const auto& dp : describe(job, pts)) {
         const auto& p = dp.p;
         std::snprintf(buf, sizeof buf, "%llu,%.17g,%.9g,%.17g,%.9g,%.17g,%.17g,", static_cast<unsigned long long>(p.index),
                       p.latency_cycles, p.latency_cycles / cycles_per_ms, p.interval_cycles,
                       job.clock_mhz * 1e6 / p.interval_cycles, p.dsp, p.accuracy);
-        os << buf;
-        std::string ops, bits, pf;
-        for (int i = 0; i < dp.design.num_blocks(); ++i) {
-            const auto g = static_cast<std::size_t>(dp.design.group_of(i));
-            if (i) {
-                ops.push_back(' ');
-                bits.push_back(' ');
-                pf.push_back(' ');
-            }
-            ops.append(std::to_string(dp.design.op[static_cast<std::size_t>(i)]));
-            bits.append(std::to_string(job.space.costs().bit_widths[static_cast<std::size_t>(dp.design.bits[g])]));
-            pf.append(std::to_string(dp.design.pf[g]));
-        }
-        os << ops << ',' << bits << ',' << pf << '\n';
+        const per_block_design b = per_block(job, dp.design);
+        os << buf << joined(b.ops) << ',' << joined(b.bits) << ',' << joined(b.pf) << '\n';
     }
 }
+
+/// Runs a job's sweep: compiled once, in nais_eval_lib (sweep_run.cpp), for nais-sweep and nais.sweep.
+nais::sweep::sweep_result run_job(const sweep_job<nais::fpga::recursive>& job);
+nais::sweep::sweep_result run_job(const sweep_job<nais::fpga::pipelined>& job);
+/// The document nais-sweep --json prints and nais.sweep returns: the sweep's counts and options,
+/// the front and the sample, each point with its design per block (sweep_run.cpp).
+json sweep_document(const sweep_job<nais::fpga::recursive>& job, const nais::sweep::sweep_result& r);
+json sweep_document(const sweep_job<nais::fpga::pipelined>& job, const nais::sweep::sweep_result& r);
 
 /// An SVG scatter of latency (ms, x; the interval between frames when the front is over
 /// interval rather than latency) against DSPs (y): the sample in grey, the front in blue joined

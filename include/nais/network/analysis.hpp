@@ -234,6 +234,12 @@ inline network_report analyze(const network& net) {
             lr.out = a;
             lr.groups = l.groups;
             break;
+        case layer_kind::slice:
+            require(l.channel_begin >= 0 && l.channel_begin < l.channel_end && l.channel_end <= a.c, "network: layer '",
+                    l.name, "': slice of channels [", l.channel_begin, ", ", l.channel_end, ") is not within its input '",
+                    in_names.front(), "' (", detail::describe(a), ")");
+            lr.out = {l.channel_end - l.channel_begin, a.h, a.w};
+            break;
         case layer_kind::scale:
             require(ins.size() == 2, "network: layer '", l.name, "' (scale) takes [x, gate], got ", ins.size(), " inputs");
             require(ins[1].c == a.c && ins[1].h == 1 && ins[1].w == 1, "network: layer '", l.name, "' scales '",

@@ -13,7 +13,7 @@ namespace nais::net {
 /// What a layer computes. conv covers grouped and depth-wise convolutions (groups = channels);
 /// bn_act is EDD's "otherwise" layer (batch norm + activation, Eq. 12); act an activation alone;
 /// scale the channel-wise product of squeeze-and-excitation (x * gate, gate c x 1 x 1).
-enum class layer_kind { conv, fc, pool, bn_act, act, add, concat, reorg, scale, shuffle };
+enum class layer_kind { conv, fc, pool, bn_act, act, add, concat, reorg, scale, shuffle, slice };
 
 /// Pooling operator.
 enum class pool_op { max, avg };
@@ -41,6 +41,7 @@ struct layer {
     pool_op op = pool_op::max;        ///< pool
     bool ceil_mode = false;           ///< pool
     bool global = false;              ///< pool: over the whole input (adaptive 1 x 1)
+    std::int64_t channel_begin = 0, channel_end = 0;  ///< slice: channels [begin, end) of its input
 };
 
 /// A network: its name, input shape and layers in execution order.
@@ -130,6 +131,18 @@ inline layer shuffle(std::string name, int groups, std::vector<std::string> inpu
     return l;
 }
 
+/// Channels [begin, end) of the input (torch.chunk / split on channels, ShuffleNet v2's halves):
+/// a view, no MACs, no parameters.
+inline layer slice(std::string name, std::int64_t begin, std::int64_t end, std::vector<std::string> inputs = {}) {
+    layer l;
+    l.name = std::move(name);
+    l.kind = layer_kind::slice;
+    l.channel_begin = begin;
+    l.channel_end = end;
+    l.inputs = std::move(inputs);
+    return l;
+}
+
 /// The name nais-net prints for a kind ("other" for act and scale).
 inline const char* kind_name(layer_kind k) noexcept {
     switch (k) {
@@ -149,6 +162,8 @@ inline const char* kind_name(layer_kind k) noexcept {
         return "reorg";
     case layer_kind::shuffle:
         return "shuffle";
+    case layer_kind::slice:
+        return "slice";
     case layer_kind::act:
     case layer_kind::scale:
     default:

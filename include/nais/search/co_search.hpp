@@ -5,6 +5,7 @@
 #include <nais/loss/device_model.hpp>
 #include <nais/sampling/gumbel.hpp>
 #include <nais/search/optimizer.hpp>
+#include <nais/search/start.hpp>
 #include <nais/search/temperature.hpp>
 
 #include <boost/hana/at.hpp>
@@ -89,12 +90,6 @@ struct step_record {
     T tau, loss, acc_loss, perf_loss, res, penalty;
 };
 
-/// Bounds of one continuous variable group by its name (overrides the device model's).
-struct named_bounds {
-    std::string group;
-    interval bounds;
-};
-
 template <class T, class Optimizer = adam<T>>
 struct search_options {
     long steps = 500;
@@ -149,8 +144,9 @@ constexpr bool check_searchable() {
 ///
 /// Device-model hooks it calls when present: search_bounds(tag, params) and
 /// initial_value(tag, params, bounds) for continuous groups (default: no bounds, 0);
-/// check_search(loss, search) at construction; prepare_search(loss, search) at initialisation;
-/// finish(loss, search, args...) from finish(args...).
+/// check_search(loss, start) at construction; prepare_search(loss, start) at initialisation
+/// (start: the search_start, which gives bounds(tag) and options()); finish(loss, search, args...)
+/// from finish(args...).
 template <class Loss, class Optimizer = adam<typename Loss::scalar_type>>
 class co_search {
     static_assert(detail::check_searchable<Loss>());
@@ -186,85 +182,38 @@ private:
 public:
     co_search(Loss& loss, options_type options)
         : loss_(loss),
-          options_(std::move(options)),
+          options_(validated(std::move(options))),
           rng_(options_.seed),
           theta_slot_(loss.theta()),
           grad_theta_(loss.theta()),
-          groups_(states<typename Loss::variables>::make(loss)) {
-        validate_options();
+          groups_(states<typename Loss::variables>::make(loss)),
+          start_(loss, {options_.bounds, options_.normalize_performance, options_.relative_smoothness}) {
         acc_grad_.logits.resize(detail::sampled_groups_of<Loss>);
         for_each_group([&](auto g, auto&, auto& st) {
-            using G = decltype(g);
-            if constexpr (!G::is_sampled) {
-                st.bounds = default_bounds(g);
-                for (const named_bounds& b : options_.bounds)
-                    if (b.group == G::tag::name)
-                        st.bounds = b.bounds;
-                nais::detail::require(st.bounds.min <= st.bounds.max,
-                                      "co_search: bounds of ", G::tag::name, " [", st.bounds.min, ", ", st.bounds.max,
-                                      "] must satisfy min <= max");
-            }
+            if constexpr (!decltype(g)::is_sampled)
+                st.bounds = start_.bounds(typename decltype(g)::tag{});
         });
-        for (const named_bounds& b : options_.bounds) {
-            bool known = false;
-            for_each_group([&](auto g, auto&, auto&) { known = known || (!decltype(g)::is_sampled && b.group == decltype(g)::tag::name); });
-            nais::detail::require(known, "co_search: options.bounds names '", b.group,
-                                  "', which is not a continuous variable group of the device model");
-        }
-        constexpr bool has_check = requires(const model_type& m) { m.check_search(loss_, *this); };
-        constexpr bool has_prepare = requires(const model_type& m) { m.prepare_search(loss_, *this); };
-        static_assert(lists_hook<model_type, hook::prepare_search>() == has_prepare,
-                      "nais::search::co_search: the device model lists nais::hook::prepare_search without a "
-                      "prepare_search(Loss&, const Search&) const, or defines one without listing the hook");
-        if constexpr (lists_hook<model_type, hook::check_search>()) {
-            static_assert(has_check, "nais::search::co_search: the device model lists nais::hook::check_search but has "
-                                     "no check_search(const Loss&, const Search&) const");
-            loss_.model().check_search(loss_, *this);
-        } else {
-            static_assert(!has_check, "nais::search::co_search: the device model defines check_search(...) but does not "
-                                      "list nais::hook::check_search in its hooks");
-        }
-        check_group_hooks();
         initialize();
     }
 
     co_search(const co_search&) = delete;
     co_search& operator=(const co_search&) = delete;
 
-    /// EDD Sec. 5 initialisation: zero logits; continuous variables at the device model's
-    /// initial_value (FPGA: pf = log2(RES_ub / #IPs)) within their bounds; optimizer state
-    /// cleared; the step count and the noise generator restart; the model's prepare_search;
-    /// then alpha normalised (options.normalize_performance).
+    /// EDD Sec. 5 initialisation at tau = the schedule's first: search_start::apply (zero logits
+    /// and noise; continuous variables at the device model's initial_value within their bounds;
+    /// the model's prepare_search; alpha normalised), then the optimizer state cleared and the
+    /// step count and the noise generator restarted.
     void initialize() {
-        loss_.theta().setZero();
+        auto& p = loss_.params();
+        p.tau = options_.temperature(0);
+        p.hard = options_.hard;
+        performance_scale_ = start_.apply();
         theta_slot_ = typename Optimizer::template slot<typename Loss::theta_type>(loss_.theta());
         for_each_group([&](auto g, auto& x, auto& st) {
-            using G = decltype(g);
-            if constexpr (G::is_sampled)
-                x.setZero();
-            else
-                x.setConstant(initial_value(g, st.bounds));
-            st.slot = typename Optimizer::template slot<typename G::array_type>(x);
+            st.slot = typename Optimizer::template slot<typename decltype(g)::array_type>(x);
         });
         rng_ = gumbel_generator(options_.seed);
         step_ = 0;
-        auto& p = loss_.params();
-        loss_.theta_noise().setZero();
-        for_each_group([&](auto g, auto&, auto&) {
-            if constexpr (decltype(g)::is_sampled)
-                loss_.noise(typename decltype(g)::tag{}).setZero();
-        });
-        p.tau = options_.temperature(0);
-        p.hard = options_.hard;
-        if constexpr (lists_hook<model_type, hook::prepare_search>())
-            loss_.model().prepare_search(loss_, *this);
-        if (options_.normalize_performance) {
-            p.alpha = 1;
-            loss_.forward();
-            if (loss_.perf_loss() > 0)
-                p.alpha = T(1) / loss_.perf_loss();
-        }
-        performance_scale_ = p.alpha;
     }
 
     /// One bilevel iteration (EDD Sec. 5): sample, train(ctx) (the supernet's weight step),
@@ -376,15 +325,7 @@ public:
 private:
     template <class F>
     void for_each_group(F&& f) {
-        for_each_group_in(f, typename Loss::variables{});
-    }
-    template <class F, class... G>
-    void for_each_group_in(F& f, nais::variables<G...> v) {
-        for_each_group_at(f, v, std::index_sequence_for<G...>{});
-    }
-    template <class F, class... G, std::size_t... I>
-    void for_each_group_at(F& f, nais::variables<G...>, std::index_sequence<I...>) {
-        (f(G{}, loss_.template variable<typename G::tag>(), boost::hana::at_c<I>(groups_)), ...);
+        nais::detail::for_each_group_with(loss_, [&](auto i) -> auto& { return boost::hana::at_c<decltype(i)::value>(groups_); }, f);
     }
 
     template <class Tag>
@@ -396,55 +337,6 @@ private:
                 r = &st.combined;
         });
         return *r;
-    }
-
-    template <class G>
-    static constexpr bool has_search_bounds = requires(const model_type& m, const params_type& p) {
-        m.search_bounds(typename G::tag{}, p);
-    };
-    template <class G>
-    static constexpr bool has_initial_value = requires(const model_type& m, const params_type& p, interval b) {
-        m.initial_value(typename G::tag{}, p, b);
-    };
-    /// search_bounds and initial_value are per continuous group (Tag): a listed hook must match at
-    /// least one group (a misspelt or mistyped one matches none), an unlisted one none.
-    void check_group_hooks() {
-        bool bounds = false, initial = false;
-        for_each_group([&](auto g, auto&, auto&) {
-            using G = decltype(g);
-            if constexpr (!G::is_sampled) {
-                bounds = bounds || has_search_bounds<G>;
-                initial = initial || has_initial_value<G>;
-            }
-        });
-        if constexpr (lists_hook<model_type, hook::search_bounds>())
-            nais::detail::require(bounds, "co_search: the device model lists nais::hook::search_bounds but no continuous "
-                                          "group has search_bounds(Tag, const Params&) const");
-        if constexpr (lists_hook<model_type, hook::initial_value>())
-            nais::detail::require(initial, "co_search: the device model lists nais::hook::initial_value but no continuous "
-                                           "group has initial_value(Tag, const Params&, interval) const");
-    }
-    template <class G>
-    interval default_bounds(G g) const {
-        static_assert(lists_hook<model_type, hook::search_bounds>() || !has_search_bounds<G>,
-                      "nais::search::co_search: the device model defines search_bounds(Tag, params) but does not list "
-                      "nais::hook::search_bounds in its hooks");
-        if constexpr (has_search_bounds<G>)
-            return loss_.model().search_bounds(typename G::tag{}, loss_.params());
-        else {
-            (void)g;
-            return {-HUGE_VAL, HUGE_VAL};
-        }
-    }
-    template <class G>
-    T initial_value(G, interval b) const {
-        static_assert(lists_hook<model_type, hook::initial_value>() || !has_initial_value<G>,
-                      "nais::search::co_search: the device model defines initial_value(Tag, params, interval) but does "
-                      "not list nais::hook::initial_value in its hooks");
-        if constexpr (has_initial_value<G>)
-            return loss_.model().initial_value(typename G::tag{}, loss_.params(), b);
-        else
-            return static_cast<T>(std::clamp(0.0, b.min, b.max));
     }
 
     template <class... Parts>
@@ -465,20 +357,19 @@ private:
         }
     }
 
-    void validate_options() const {
-        nais::detail::require(options_.steps >= 0, "co_search: options.steps must be >= 0, got ", options_.steps);
-        const auto& lr = options_.learning_rate;
+    /// The options, checked before anything is built from them (the starting point's own options,
+    /// bounds and relative_smoothness, are checked by search_start).
+    static options_type validated(options_type options) {
+        nais::detail::require(options.steps >= 0, "co_search: options.steps must be >= 0, got ", options.steps);
+        const auto& lr = options.learning_rate;
         nais::detail::require(std::isfinite(lr.arch) && lr.arch >= 0,
                               "co_search: learning_rate.arch must be finite and >= 0, got ", lr.arch);
         nais::detail::require(std::isfinite(lr.quant) && lr.quant >= 0,
                               "co_search: learning_rate.quant must be finite and >= 0, got ", lr.quant);
         nais::detail::require(std::isfinite(lr.impl) && lr.impl >= 0,
                               "co_search: learning_rate.impl must be finite and >= 0, got ", lr.impl);
-        if (options_.relative_smoothness)
-            nais::detail::require(std::isfinite(*options_.relative_smoothness) && *options_.relative_smoothness > 0,
-                                  "co_search: options.relative_smoothness must be finite and > 0, got ",
-                                  *options_.relative_smoothness);
-        options_.optimizer.validate();
+        options.optimizer.validate();
+        return options;
     }
 
     void check_accuracy(long t, double a) {
@@ -520,6 +411,7 @@ private:
     typename Optimizer::template slot<typename Loss::theta_type> theta_slot_;
     typename Loss::theta_type grad_theta_;
     states_type groups_;
+    search_start<Loss> start_;  ///< the starting point, and the bounds and options the model's hooks see
     accuracy_gradient<T> acc_grad_;
     T performance_scale_ = 1;
     long step_ = 0;

@@ -507,12 +507,18 @@ struct sweep_options {
     std::uint64_t sample_every = 0; ///< also keep every k-th point (by index) in result.sample; 0: none
     std::uint64_t sample_limit = 1'000'000;  ///< at most this many kept points
     std::uint64_t chunk_size = 1 << 16;      ///< points per unit of work handed to a thread
+    /// Only the points with index in [index_begin, index_end) (clipped to the sweep's points): one
+    /// shard of a sweep split over processes or machines. Fronts of disjoint shards merge into the
+    /// whole sweep's front (equal points keep the smallest index), samples concatenate.
+    std::uint64_t index_begin = 0;
+    std::uint64_t index_end = std::numeric_limits<std::uint64_t>::max();
     /// Called from the calling thread about every 100 ms with (points done, points total).
     std::function<void(std::uint64_t, std::uint64_t)> progress{};
 };
 
 struct sweep_result {
-    std::uint64_t points = 0;     ///< evaluated
+    std::uint64_t points = 0;     ///< evaluated (the points of [index_begin, index_end))
+    std::uint64_t space_points = 0;  ///< the whole sweep's points, whatever the index range
     std::uint64_t feasible = 0;   ///< within the DSP budget
     std::vector<point> front;     ///< Pareto front of the feasible points, sorted by the objectives
     std::vector<point> sample;    ///< every sample_every-th point by index (sorted by index)
@@ -658,6 +664,10 @@ sweep_result run_sweep(const design_space<Arch>& s, const sweep_options& o) {
         o.dsp_budget / resource_unit >= 0x1p62 ? std::numeric_limits<std::int64_t>::max()
                                                : static_cast<std::int64_t>(std::floor(o.dsp_budget / resource_unit));
     std::array<objective, 3> obj{o.objectives[0], o.objectives[1], dims == 3 ? o.objectives[2] : o.objectives[1]};
+    const std::uint64_t space_points = total;
+    require(o.index_begin <= o.index_end, "sweep: index_begin ", o.index_begin, " is above index_end ", o.index_end);
+    const std::uint64_t first = std::min(o.index_begin, total);
+    total = std::min(o.index_end, total) - first;  // from here, the points of this range
 
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     require(o.chunk_size > 0, "sweep: chunk_size must be > 0");
@@ -682,7 +692,7 @@ sweep_result run_sweep(const design_space<Arch>& s, const sweep_options& o) {
     auto work = [&](unsigned t) {
         detail::worker_state<Arch>& w = states[t];
         for (std::uint64_t c; (c = next.fetch_add(1)) < chunks;) {
-            const std::uint64_t begin = c * chunk, end = std::min(total, begin + chunk);
+            const std::uint64_t begin = first + c * chunk, end = first + std::min(total, c * chunk + chunk);
             if (o.mode == enumeration::exhaustive) {
                 detail::exhaustive_digits(s, layout, begin, w.digits);
                 w.eval.set(w.digits);
@@ -740,6 +750,7 @@ sweep_result run_sweep(const design_space<Arch>& s, const sweep_options& o) {
 
     sweep_result r;
     r.points = total;
+    r.space_points = space_points;
     r.threads = threads;
     pareto_front merged(dims);
     for (auto& w : states) {
