@@ -58,7 +58,7 @@ class CMakeBuild(build_ext):
                                "-DNAIS_BUILD_PYTHON=ON", f"-DPython3_EXECUTABLE={sys.executable}",
                                f"-DNAIS_PYTHON_OUTPUT_DIR={out}"], stdout=subprocess.DEVNULL)
         say(f"compiling the extension nais._nais and the tools {', '.join(TOOLS)} on {jobs} core(s): about "
-            f"{max(2, round(10 / jobs))} minutes from scratch (one line per translation unit below)")
+            f"{max(2, round(7 / jobs))} minutes from scratch (one line per translation unit below)")
         subprocess.check_call(["cmake", "--build", str(build), "--target", "_nais", *TOOLS, "-j", str(jobs)])
         for name in TOOLS:
             shutil.copy2(build / "tools" / name, tools_out / name)
