@@ -13,7 +13,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 using namespace nais::dataflow;
@@ -530,7 +532,28 @@ TEST_CASE("dataflow: the best accelerator equals enumeration, and a limit is rep
         CHECK(c.cost == best);
         const auto f = network_figures(net, c.best);
         CHECK(obj(f[0], f[1], f[2]) == c.cost);
+        // within an area budget: the enumeration over the points that fit; none fitting is reported
+        std::vector<double> areas;
+        for (std::size_t h = 0; h < s.size(); ++h)
+            areas.push_back(network_figures(net, s.at(h))[2]);
+        std::sort(areas.begin(), areas.end());
+        const double budget = areas[areas.size() / 2];
+        double best_within = std::numeric_limits<double>::infinity();
+        for (std::size_t h = 0; h < s.size(); ++h) {
+            const auto g = network_figures(net, s.at(h));
+            if (g[2] <= budget)
+                best_within = std::min(best_within, obj(g[0], g[1], g[2]));
+        }
+        const accelerator_choice within = best_accelerator(net, s, obj, eyeriss_normalized, {}, budget);
+        CHECK(within.found());
+        CHECK(within.cost == best_within);
+        CHECK(within.figures[2] <= budget);
+        CHECK(within.cost >= c.cost);
+        CHECK_FALSE(best_accelerator(net, s, obj, eyeriss_normalized, {}, areas.front() * 0.5).found());
     }
+    CHECK_THROWS_WITH_AS(best_accelerator(net, s, {}, eyeriss_normalized, {}, 0.0), doctest::Contains("area budget"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(best_accelerator(net, s, {}, eyeriss_normalized, {}, std::nan("")), doctest::Contains("area budget"),
+                         std::invalid_argument);
     const mapping_choice limited = search_mapping(net[0], s.at(0), {}, eyeriss_normalized, {}, 10);
     CHECK_FALSE(limited.complete);
     CHECK(limited.analysed == 10);

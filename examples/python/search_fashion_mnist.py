@@ -179,61 +179,82 @@ def accuracy(net, data, op_probs, bit_probs):
     return correct / len(y)
 
 
-def search(args, setting, train, val, budget, seed, learn_implementation=True):
-    """EDD's co-search; with learn_implementation=False, hardware-aware NAS alone: phi and pf stay
-    at their initial values (the sequential flow EDD argues against: tune the implementation after)."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    n, m, q = len(setting["blocks"]), len(OPS), len(BITS)
+def fpga_spec(args, setting, budget):
+    """nais's recursive-FPGA hardware term over the searchable blocks (EDD Eq. 6, 9-13), with its
+    clamp: pf within [0, the whole budget on one IP at 5..8 bits (Psi = 1/2)]."""
     spec = {"device": "fpga-recursive", "blocks": setting["blocks"],
             "ops": [{"kernel": k, "expand": e} for k, e in OPS], "bits": BITS,
             "tau": args.tau0, "alpha": 1.0, "beta": args.beta, "C": args.C, "res_ub": float(budget)}
+    return spec, {"pf": (0.0, math.floor(math.log2(budget / 0.5)))}
+
+
+def search(args, setting, train, val, spec, seed, learn_implementation=True, clamp=None):
+    """EDD's co-search against the hardware term of `spec` (any device nais.torch.HardwareLoss
+    opens; its blocks and ops are the supernet's); with learn_implementation=False, hardware-aware
+    NAS alone: the implementation variables (phi, pf, a dataflow accelerator's PE array, RF and
+    dataflow logits, ...) stay at their initial values (the sequential flow EDD argues against:
+    tune the implementation after). `clamp`: {variable: (min, max)} applied after every step.
+    Quantisation paths follow the device's phi when it has one, else the single bit-width BITS[0].
+    Returns the session's design of the derived variables, the history and the supernet."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
     hw = nt.HardwareLoss(spec)
+    n, m, q = len(setting["blocks"]), len(OPS), len(BITS)
     net = Net(setting)
-    # EDD Sec. 5's start, as nais's C++ co_search starts: zero logits, pf = log2(RES_ub / #IPs)
-    # within the budget's pf range, alpha such that Perf_loss = 1 there
+    # EDD Sec. 5's start, as nais's C++ co_search starts: zero logits, the continuous variables at
+    # the model's initial values (FPGA: pf = log2(RES_ub / #IPs)), alpha such that Perf_loss = 1 there
     start = hw.initial_variables()
-    theta, phi, pf = (start[k].requires_grad_() for k in ("theta", "phi", "pf"))
-    pf_max = math.floor(math.log2(budget / 0.5))  # the whole budget on one IP at 5..8 bits (Psi = 1/2)
+    variables = {name: start[name].requires_grad_() for name in hw.names}
+    theta, phi = variables["theta"], variables.get("phi")
+    if phi is None and q != 1:
+        raise ValueError(f"search: {spec['device']} has no phi to choose among bits {BITS}; give one bit-width")
     w_opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, weight_decay=1e-4)
     groups = [{"params": [theta], "lr": args.arch_lr}]
-    if learn_implementation:
-        groups += [{"params": [phi], "lr": args.arch_lr}, {"params": [pf], "lr": args.pf_lr}]
+    if learn_implementation:  # pf learns at its own rate, the implementation's logits at the architecture's
+        groups += [{"params": [v], "lr": args.pf_lr if name == "pf" else args.arch_lr}
+                   for name, v in variables.items() if name != "theta"]
     a_opt = torch.optim.Adam(groups)
     tr, va = batches(train, args.batch, gen), batches(val, args.batch, gen)
+    fixed_bits = torch.ones(m, 1)
     history = []
     for step in range(args.steps):
         tau = max(args.tau_min, args.tau0 * args.tau_decay ** step)
         hw.tau = tau
         # weight step: one path and one bit-width per op type sampled from GS(theta), GS(phi)
         # (the argmax of a Gumbel-perturbed row is a sample of its softmax), held fixed
-        g_t, g_p = gumbel((n, m), gen), gumbel((m, q), gen)
+        g_t = gumbel((n, m), gen)
+        g_p = gumbel((m, q), gen) if phi is not None else None
         with torch.no_grad():
             p = F.one_hot((theta + g_t).argmax(1), m).float()
-            b = F.one_hot((phi + g_p).argmax(1), q).float()
+            b = F.one_hot((phi + g_p).argmax(1), q).float() if phi is not None else fixed_bits
         x, y = next(tr)
         w_opt.zero_grad()
         F.cross_entropy(net(x, p, b), y).backward()
         w_opt.step()
-        # architecture step: Eq. 1 with Acc_loss = the validation cross-entropy of a sample
+        # architecture step: Eq. 1 with Acc_loss = the validation cross-entropy of a sample; the
+        # supernet's theta (and phi) sample is the hardware term's; other sampled variables
+        # (a dataflow accelerator's hardware) are drawn by HardwareLoss from `gen`
         if step >= args.warmup:
-            g_t, g_p = gumbel((n, m), gen), gumbel((m, q), gen)
+            g_t = gumbel((n, m), gen)
+            noise = {"theta": g_t}
             p = torch.softmax((theta + g_t) / tau, 1)
-            b = torch.softmax((phi + g_p) / tau, 1)
+            if phi is not None:
+                noise["phi"] = g_p = gumbel((m, q), gen)
+                b = torch.softmax((phi + g_p) / tau, 1).float()
             x, y = next(va)
-            acc_loss = F.cross_entropy(net(x, p.float(), b.float()), y).double()
-            out = hw(theta, phi, pf, acc_loss=acc_loss, noise={"theta": g_t, "phi": g_p})
+            acc_loss = F.cross_entropy(net(x, p.float(), b), y).double()
+            out = hw(acc_loss=acc_loss, noise=noise, generator=gen, **variables)
             a_opt.zero_grad()
             net.zero_grad(set_to_none=True)
             out["loss"].backward()
             a_opt.step()
             with torch.no_grad():
-                pf.clamp_(0.0, pf_max)
+                for name, (lo, hi) in (clamp or {}).items():
+                    variables[name].clamp_(lo, hi)
             history.append({"step": step, "tau": tau, "loss": out["loss"].item(), "acc_loss": acc_loss.item(),
                             "perf_loss": out["perf_loss"].item(), "res": out["res"].item()})
-    hw.session.set_variable("theta", theta.detach().numpy())
-    hw.session.set_variable("phi", phi.detach().numpy())
-    hw.session.set_variable("pf", pf.detach().numpy())
+    for name, v in variables.items():
+        hw.session.set_variable(name, v.detach().numpy())
     design = hw.session.design(args.clock_mhz)
     return design, history, net
 
@@ -315,29 +336,44 @@ def svg_plot(series, path, title):
     pathlib.Path(path).write_text("\n".join(parts) + "\n")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_search_arguments(ap):
+    """The data, search and training options this script shares with compare_searches.py."""
     ap.add_argument("--digits", action="store_true", help="sklearn's digits (8x8, 1797 images) instead of Fashion-MNIST")
-    ap.add_argument("--budgets", type=float, nargs="+", default=None, help="DSP budgets RES_ub (one search each)")
     ap.add_argument("--steps", type=int, default=None, help="search steps (a weight step, then an architecture step)")
     ap.add_argument("--train-steps", type=int, default=None, help="training steps of each derived network")
     ap.add_argument("--warmup", type=int, default=None, help="weight-only steps before architecture steps begin")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=0.05, help="the weights' SGD learning rate")
+    ap.add_argument("--arch-lr", type=float, default=0.05, help="Adam's rate for theta and the implementation's logits")
+    ap.add_argument("--pf-lr", type=float, default=0.1, help="Adam's rate for the FPGA's parallel factors")
+    ap.add_argument("--tau0", type=float, default=5.0, help="Gumbel-softmax temperature at the start")
+    ap.add_argument("--tau-decay", type=float, default=None, help="per step (default: reaches --tau-min at the last step)")
+    ap.add_argument("--tau-min", type=float, default=0.5)
+    ap.add_argument("--beta", type=float, default=1.0, help="EDD Eq. 1's resource penalty weight")
+    ap.add_argument("--C", type=float, default=1.05, help="EDD Eq. 1's penalty base")
+    ap.add_argument("--clock-mhz", type=float, default=200.0)
+    ap.add_argument("--n-train", type=int, default=20000, help="Fashion-MNIST training images (the rest validate)")
+    ap.add_argument("--n-val", type=int, default=5000)
+    ap.add_argument("--threads", type=int, default=2)
+
+
+def fill_defaults(args):
+    """The per-data-set defaults of the options left out (digits: a minute's run), and the
+    temperature decay that reaches tau_min at the last step."""
+    d = args.digits
+    args.steps = args.steps or (200 if d else 800)
+    args.train_steps = args.train_steps or (300 if d else 1500)
+    args.warmup = args.warmup if args.warmup is not None else (60 if d else 200)
+    args.tau_decay = args.tau_decay or math.exp(math.log(args.tau_min / args.tau0) / max(1, args.steps - args.warmup))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_search_arguments(ap)
+    ap.add_argument("--budgets", type=float, nargs="+", default=[16, 64, 256], help="DSP budgets RES_ub (one search each)")
     ap.add_argument("--bits", type=int, nargs="+", default=[4, 8, 16],
                     help="weight bit-widths to search (EDD: 4 8 16; 4-bit IPs use no DSPs in EDD's model)")
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=0.05)
-    ap.add_argument("--arch-lr", type=float, default=0.05)
-    ap.add_argument("--pf-lr", type=float, default=0.1)
-    ap.add_argument("--tau0", type=float, default=5.0)
-    ap.add_argument("--tau-decay", type=float, default=None)
-    ap.add_argument("--tau-min", type=float, default=0.5)
-    ap.add_argument("--beta", type=float, default=1.0)
-    ap.add_argument("--C", type=float, default=1.05)
-    ap.add_argument("--clock-mhz", type=float, default=200.0)
-    ap.add_argument("--n-train", type=int, default=20000)
-    ap.add_argument("--n-val", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--svg", help="write the accuracy-latency plot here")
     ap.add_argument("--plot", nargs="+", metavar="RESULT.json",
@@ -352,12 +388,8 @@ def main():
     BITS[:] = sorted(set(args.bits))
     if any(b < 2 or b > 16 for b in BITS):
         ap.error("--bits: bit-widths must be in 2..16")
+    fill_defaults(args)
     d = args.digits
-    args.budgets = args.budgets or ([16, 64, 256] if d else [16, 64, 256])
-    args.steps = args.steps or (200 if d else 800)
-    args.train_steps = args.train_steps or (300 if d else 1500)
-    args.warmup = args.warmup if args.warmup is not None else (60 if d else 200)
-    args.tau_decay = args.tau_decay or math.exp(math.log(args.tau_min / args.tau0) / max(1, args.steps - args.warmup))
     setting = settings(d)
     t0 = time.time()
     train, val, test = load_digits(args.seed) if d else load_fashion(args.seed, args.n_train, args.n_val)
@@ -367,7 +399,8 @@ def main():
     results = []
     for budget in args.budgets:
         t = time.time()
-        design, history, _ = search(args, setting, train, val, budget, args.seed)
+        spec, clamp = fpga_spec(args, setting, budget)
+        design, history, _ = search(args, setting, train, val, spec, args.seed, clamp=clamp)
         t_search = time.time() - t
         t = time.time()
         acc = train_derived(args, setting, design, train, test, args.seed)

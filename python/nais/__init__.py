@@ -17,6 +17,12 @@
 
 The C++ extension (nais._nais) links no libtorch, so one build serves any torch.
 """
+from __future__ import annotations
+
+from os import PathLike
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
+
 from ._nais import Session, SpecError, analyze, devices, network_of, signatures
 from ._nais import fit as _fit
 from ._nais import bundle as _bundle
@@ -27,12 +33,19 @@ from ._nais import registry as _registry
 
 from .distributed import evaluate_many, sweep
 
+if TYPE_CHECKING:
+    import torch
+
+Spec = Mapping[str, Any]  # nais-eval's keys; arrays may be lists, NumPy arrays or tensors
+BaseDir = Union[str, "PathLike[str]", None]
+Document = Dict[str, Any]  # a tool's JSON output as a dict
+
 __version__ = "0.1.0"  # CMakeLists.txt project(VERSION), setup.py
 
 __all__ = ["evaluate", "evaluate_many", "fit", "bundle", "hotnas", "map", "sweep", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
 
 
-def fit(spec, base_dir=""):
+def fit(spec: Spec, base_dir: BaseDir = "") -> Document:
     """nais-fit in-process: fits the calibrated latency model to the spec's measured networks
     ({"space", "train", "test" (optional), "model" (optional), "device" (optional)}; CSV paths
     relative to `base_dir`) and returns nais-fit's document as a dict: "model" (what the
@@ -41,7 +54,7 @@ def fit(spec, base_dir=""):
     return _fit(spec, base_dir)
 
 
-def register_devices(plugin):
+def register_devices(plugin: ModuleType) -> None:
     """Adds the devices of a plug-in extension module to nais's registry: the module's
     register(capsule) receives the registry (tests/plugin/custom_device_plugin.cpp is one, built
     from examples/custom_device_reader.hpp). Then nais.evaluate, nais.Session and
@@ -49,7 +62,7 @@ def register_devices(plugin):
     plugin.register(_registry())
 
 
-def from_fx(module, example_input, name=None):
+def from_fx(module: "torch.nn.Module", example_input: "torch.Tensor", name: Optional[str] = None) -> Document:
     """A nais network description (dict) of a torch.nn.Module traced by torch.fx on
     `example_input` (N x C x H x W); see nais.fx for the layer mapping."""
     from .fx import from_fx as _from_fx  # torch is imported only when used
@@ -57,7 +70,7 @@ def from_fx(module, example_input, name=None):
     return _from_fx(module, example_input, name)
 
 
-def evaluate(spec, base_dir=""):
+def evaluate(spec: Spec, base_dir: BaseDir = "") -> Document:
     """Evaluates a nais-eval spec (a dict; arrays may be lists, NumPy arrays or tensors) and
     returns nais-eval's output document as a dict. `base_dir` resolves relative file names in
     the spec (latency tables, spaces). A malformed spec raises nais.SpecError (a ValueError)
@@ -65,20 +78,20 @@ def evaluate(spec, base_dir=""):
     return _evaluate(spec, base_dir)
 
 
-def bundle(spec, base_dir=""):
+def bundle(spec: Spec, base_dir: BaseDir = "") -> Document:
     """nais-bundle in-process: the spec (a dict with nais-bundle's keys: "device", "design",
     "bits", "grid" and any of the tasks "evaluate", "bundles", "grow") and the document
     `nais-bundle --json` prints, as a dict. A malformed spec raises nais.SpecError naming the key."""
     return _bundle(spec, base_dir)
 
 
-def hotnas(spec, base_dir=""):
+def hotnas(spec: Spec, base_dir: BaseDir = "") -> Document:
     """nais-hotnas in-process: the spec (nais-hotnas's keys: the network, "bits", "limits", ...
     and "target_ms" for a hot start) and the document `nais-hotnas --json` prints, as a dict."""
     return _hotnas(spec, base_dir)
 
 
-def map(spec, base_dir=""):  # noqa: A001 (the tool's name)
+def map(spec: Spec, base_dir: BaseDir = "") -> Document:  # noqa: A001 (the tool's name)
     """nais-map in-process: the spec (nais-map's keys: "streams", "accelerators", "steps", ...)
     and the document `nais-map --json` prints, as a dict."""
     return _map(spec, base_dir)

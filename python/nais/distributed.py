@@ -13,8 +13,12 @@ naming files (latency tables, spaces) needs those paths readable on every worker
 inline. Each task evaluates a chunk of specs (an evaluation takes microseconds, a task
 milliseconds of scheduling), so `chunk` trades balance against overhead.
 """
+from __future__ import annotations
+
 import copy
 import time
+from os import PathLike
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from ._nais import SpecError
 from ._nais import evaluate as _evaluate
@@ -33,7 +37,8 @@ def _evaluate_chunk(first, specs, base_dir):
     return out
 
 
-def evaluate_many(specs, base_dir="", client=None, chunk=64):
+def evaluate_many(specs: Sequence[Mapping[str, Any]], base_dir: Union[str, "PathLike[str]", None] = "", client: Any = None,
+                  chunk: int = 64) -> List[Dict[str, Any]]:
     """nais.evaluate over a list of specs: a list of output documents in input order. With a
     dask.distributed `client`, the specs are evaluated as Dask tasks of `chunk` specs each;
     without one, here. A spec that fails raises nais.SpecError naming its index and the reason
@@ -90,7 +95,8 @@ def _merged_front(candidates, objectives):
     return [p for _, _, p in kept]
 
 
-def sweep(spec, base_dir="", client=None, shards=None):
+def sweep(spec: Mapping[str, Any], base_dir: Union[str, "PathLike[str]", None] = "", client: Any = None,
+          shards: Optional[int] = None) -> Dict[str, Any]:
     """nais-sweep in-process: the spec (a dict: nais-eval's space keys and a "sweep" object) and
     the document `nais-sweep --json` prints, as a dict ("front" and "sample" with each point's
     design per block, "points", "feasible", ...). With a dask.distributed `client` (or `shards`),

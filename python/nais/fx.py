@@ -21,9 +21,12 @@ insides, such as channel_shuffle's size arithmetic, are not layers), and `a, b =
 unpacks on Python 3.11 too (torch.fx 1.13 looks for UNPACK_SEQUENCE at the wrong bytecode index
 there, so ShuffleNet v2 as torchvision writes it could not be traced).
 """
+from __future__ import annotations
+
 import dis
 import inspect
 import operator
+from typing import Any, Dict, Optional
 
 import torch
 import torch.fx
@@ -128,7 +131,7 @@ def _functional_pool(node, lname, op, refuse):
             "padding": _pair(a.get("padding", 0)), "ceil_mode": bool(a.get("ceil_mode", False))}
 
 
-def from_fx(module, example_input, name=None):
+def from_fx(module: nn.Module, example_input: torch.Tensor, name: Optional[str] = None) -> Dict[str, Any]:
     """The nais network description (a dict {name, input, layers}) of `module` run on
     `example_input` (one tensor N x C x H x W; N is ignored: nais describes one image)."""
     if not isinstance(example_input, torch.Tensor) or example_input.dim() != 4:

@@ -11,8 +11,11 @@ calls each, the median per call; one thread on the CPU (torch.set_num_threads(1)
 afterwards); torch.cuda.synchronize around each timed run on a GPU. The table's precision is
 the one measured (32 bits); nais.tables.scale_precisions derives others under a stated ratio.
 """
+from __future__ import annotations
+
 import statistics
 import time
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -37,7 +40,7 @@ class _MBConv(nn.Module):
         return x + y if self.residual else y
 
 
-def mbconv(block, op):
+def mbconv(block: Mapping[str, int], op: Mapping[str, int]) -> nn.Module:
     """The PyTorch module of candidate `op` ({kernel, expand}) in `block` ({cin, cout, h, w, stride})."""
     return _MBConv(block["cin"], block["cout"], block["stride"], op["kernel"], op["expand"]).eval()
 
@@ -71,7 +74,9 @@ class _OneThread:
         torch.set_num_threads(self.saved)
 
 
-def latency_table(blocks, ops, batch=1, device="cpu", warmup=5, repeats=7, number=10, progress=None):
+def latency_table(blocks: Sequence[Mapping[str, int]], ops: Sequence[Mapping[str, int]], batch: int = 1, device: str = "cpu",
+                  warmup: int = 5, repeats: int = 7, number: int = 10,
+                  progress: Optional[Callable[..., Any]] = None) -> Dict[str, Any]:
     """Times every (block, op) of the space; returns a nais latency table (nais.tables format)
     with the device, batch, threads and timing settings as metadata."""
     entries = []
@@ -91,7 +96,9 @@ def latency_table(blocks, ops, batch=1, device="cpu", warmup=5, repeats=7, numbe
     return {"entries": entries, "metadata": meta}
 
 
-def additivity(table, blocks, ops, samples=10, seed=0, batch=1, device="cpu", warmup=3, repeats=5, number=5):
+def additivity(table: Mapping[str, Any], blocks: Sequence[Mapping[str, int]], ops: Sequence[Mapping[str, int]], samples: int = 10,
+               seed: int = 0, batch: int = 1, device: str = "cpu", warmup: int = 3, repeats: int = 5,
+               number: int = 5) -> Dict[str, Any]:
     """Times `samples` random whole networks (one op per block) and compares each with the sum
     of the table's entries: {"pearson": r, "mean_relative_error": e, "networks": [...]}."""
     lookup = {(e["block"], e["kernel"], e["expand"]): e["latency_ms"] for e in table["entries"] if e["bits"] == 32}

@@ -11,8 +11,15 @@ unread by nais), and what write_csv writes as nais's CSV (metadata as '#' commen
     scale_precisions(table, ratios)                other bit-widths from a measured one
     write_csv(table, path)                         nais's CSV (gpu::load_latency_table_csv)
 """
+from __future__ import annotations
+
 import math
 import pathlib
+from os import PathLike
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
+
+Table = Dict[str, Any]  # {"entries": [{block, kernel, expand, bits, latency_ms}], "metadata": {...}}
+Path = Union[str, "PathLike[str]"]
 
 __all__ = ["from_proxyless_lut", "proxyless_key", "from_haq", "scale_precisions", "write_csv", "read_csv"]
 
@@ -21,7 +28,7 @@ def _shape(h, w, c):
     return f"{h}x{w}x{c}"
 
 
-def proxyless_key(block, kernel, expand):
+def proxyless_key(block: Mapping[str, int], kernel: int, expand: int) -> str:
     """The key of an MBConv block in ProxylessNAS's (and Once-for-All's ProxylessNAS) look-up
     tables: expanded_conv-input:HxWxC-output:HxWxC-expand:E-kernel:K-stride:S-idskip:0|1, shapes
     as (h, w, channels), idskip 1 where the block has its residual connection (stride 1 and
@@ -33,7 +40,9 @@ def proxyless_key(block, kernel, expand):
             f"-expand:{expand}-kernel:{kernel}-stride:{s}-idskip:{idskip}")
 
 
-def from_proxyless_lut(lut, blocks, ops, bits=32, unit="ms", device=None, batch=1, source=None):
+def from_proxyless_lut(lut: Union[Mapping[str, Any], Path], blocks: Sequence[Mapping[str, int]], ops: Sequence[Mapping[str, int]],
+                       bits: int = 32, unit: str = "ms", device: Optional[str] = None, batch: int = 1,
+                       source: Optional[str] = None) -> Table:
     """A nais latency table for a space of MBConv `blocks` x `ops` from a ProxylessNAS / OFA look-up
     table: `lut` a dict (yaml.safe_load of mobile_trim.yaml, gpu8.yaml, ...) or a path to one. Each
     value is the entry's 'mean' (or a number). The table measured one precision, `bits` (fp32 = 32);
@@ -70,7 +79,8 @@ def from_proxyless_lut(lut, blocks, ops, bits=32, unit="ms", device=None, batch=
                                              "source": source or "ProxylessNAS look-up table", "measured_bits": bits}}
 
 
-def from_haq(table, network, bits, activation_bits=None, unit="ms", device=None, batch=None, source=None):
+def from_haq(table: Any, network: Union[Mapping[str, Any], str], bits: Sequence[int], activation_bits: Optional[Sequence[int]] = None,
+             unit: str = "ms", device: Optional[str] = None, batch: Optional[int] = None, source: Optional[str] = None) -> Table:
     """A nais signature table for a fixed network from HAQ's look-up table (Wang et al., CVPR
     2019: an array indexed [layer, weight bits - 1, activation bits - 1] over the network's conv and
     fc layers in order, as its .npy files hold; `table` the array or a path to the .npy).
@@ -110,7 +120,7 @@ def from_haq(table, network, bits, activation_bits=None, unit="ms", device=None,
                                              "activation_bits": activation_bits or "= weight bits"}}
 
 
-def scale_precisions(table, ratios):
+def scale_precisions(table: Table, ratios: Mapping[int, float]) -> Table:
     """Adds entries at other bit-widths: `ratios` maps bits -> latency factor relative to the
     measured precision (EDD Table 2's GPU ratios are one such assumption; say which you use)."""
     out = {"entries": list(table["entries"]), "metadata": dict(table.get("metadata", {}))}
@@ -125,7 +135,7 @@ def scale_precisions(table, ratios):
     return out
 
 
-def write_csv(table, path):
+def write_csv(table: Table, path: Path) -> None:
     """nais's CSV: block,kernel,expand,bits,latency_ms rows, the metadata as '#' comments."""
     lines = [f"# {k}: {v}" for k, v in table.get("metadata", {}).items()]
     lines.append("block,kernel,expand,bits,latency_ms")
@@ -133,7 +143,7 @@ def write_csv(table, path):
     pathlib.Path(path).write_text("\n".join(lines) + "\n")
 
 
-def read_csv(path):
+def read_csv(path: Path) -> Table:
     """The inverse of write_csv (metadata values as strings)."""
     meta, entries, header = {}, [], None
     for n, line in enumerate(pathlib.Path(path).read_text().splitlines(), 1):

@@ -8,7 +8,11 @@ out["loss"], out["perf_loss"] and out["res"] carry gradients (the terms' own gra
 computed in backward only when a term is used: two more evaluations at the call's point);
 "penalty" and "perf_blocks" are returned detached.
 """
+from __future__ import annotations
+
 import math
+from os import PathLike
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -50,26 +54,23 @@ class _Function(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, module, acc_loss, *variables):
-        s = module.session
-        values = [_as_numpy(v) for v in variables]
-        for (name, _, _), a in zip(module.variables, values):
-            s.set_variable(name, a)
-        s.set_parameter("acc_loss", module.default_acc_loss if acc_loss is None else float(acc_loss.detach().cpu()))
-        r = s.evaluate()
+        # one call into nais: every variable and this call's noise set, one evaluation, the terms
+        # and every gradient back (0-d arrays: tensors without a copy)
+        noise = module._call_noise
+        acc = module.default_acc_loss if acc_loss is None else float(acc_loss.detach().cpu())
+        loss, perf, res, penalty, grad_acc, blocks, grads = module.session.evaluate_at(
+            [_as_numpy(v) for v in variables], [noise.get(name) for name, _, _ in module.variables], acc)
         ref = variables[0]
-        grads = [_like(s.gradient(name), v) for (name, _, _), v in zip(module.variables, variables)]
-        ctx.grads = grads
+        ctx.grads = [_like(g, v) for g, v in zip(grads, variables)]
         ctx.acc = None if acc_loss is None else (acc_loss.dtype, acc_loss.device, acc_loss.shape)
-        ctx.grad_acc = r["grad_acc_loss"]
+        ctx.grad_acc = grad_acc
         # the point, for the terms' gradients in backward (the session may have moved on by then):
         # the inputs (autograd's version counters guard them) and this call's noise
         ctx.module = module
-        ctx.noise = module._call_noise
+        ctx.noise = noise
         ctx.save_for_backward(*variables)
         ctx.set_materialize_grads(False)  # an unused output's gradient arrives as None
-        as_t = lambda x: torch.tensor(x, dtype=ref.dtype, device=ref.device)  # noqa: E731
-        blocks = _like(r["perf_blocks"], ref)
-        outs = (as_t(r["loss"]), as_t(r["perf_loss"]), as_t(r["res"]), as_t(r["penalty"]), blocks)
+        outs = tuple(_like(x, ref) for x in (loss, perf, res, penalty, blocks))
         ctx.mark_non_differentiable(outs[3], outs[4])
         return outs
 
@@ -108,7 +109,7 @@ class HardwareLoss(torch.nn.Module):
     Returns {"loss", "perf_loss", "res", "penalty", "perf_blocks"}; loss, perf_loss and res are
     differentiable (a term's own gradient is computed in backward when the term is used)."""
 
-    def __init__(self, spec, base_dir=""):
+    def __init__(self, spec: Mapping[str, Any], base_dir: Union[str, "PathLike[str]", None] = "") -> None:
         super().__init__()
         self.session = Session(spec, base_dir)
         self.variables = self.session.variables  # [(name, shape, sampled)]
@@ -123,12 +124,13 @@ class HardwareLoss(torch.nn.Module):
         self._rows = torch.tensor(self.searchable_rows, dtype=torch.long)
 
     @property
-    def names(self):
+    def names(self) -> List[str]:
         """The variables' names, theta first (forward's keyword arguments)."""
         return [name for name, _, _ in self.variables]
 
-    def initial_variables(self, normalize_performance=True, relative_smoothness=0.1, bounds=None,
-                          searchable_theta=False, dtype=torch.float64):
+    def initial_variables(self, normalize_performance: bool = True, relative_smoothness: float = 0.1,
+                          bounds: Optional[Mapping[str, Tuple[float, float]]] = None, searchable_theta: bool = False,
+                          dtype: torch.dtype = torch.float64) -> Dict[str, torch.Tensor]:
         """EDD Sec. 5's starting point, the one nais's C++ co_search starts from, as tensors to
         make Parameters of: {name: tensor} with zero logits (theta, phi, ...) and the continuous
         variables at the device model's initial values (FPGA: pf = log2(RES_ub / #IPs)) within
@@ -145,7 +147,7 @@ class HardwareLoss(torch.nn.Module):
             out["theta"] = out["theta"][self._rows]
         return out
 
-    def full_theta(self, theta):
+    def full_theta(self, theta: torch.Tensor) -> torch.Tensor:
         """theta over every row (N x M) from theta over the searchable rows (S x M): the fixed
         rows' logits are zeros (they have one candidate, so any value gives it probability 1)."""
         n, m = self.variables[0][1]
@@ -153,7 +155,10 @@ class HardwareLoss(torch.nn.Module):
             return theta
         return theta.new_zeros((n, m)).index_copy(0, self._rows.to(theta.device), theta)
 
-    def forward(self, theta, phi=None, pf=None, acc_loss=None, noise=None, generator=None, **extra):
+    def forward(self, theta: torch.Tensor, phi: Optional[torch.Tensor] = None, pf: Optional[torch.Tensor] = None,
+                acc_loss: Union[torch.Tensor, float, None] = None,
+                noise: Union[Mapping[str, torch.Tensor], str, None] = None, generator: Optional[torch.Generator] = None,
+                **extra: torch.Tensor) -> Dict[str, torch.Tensor]:
         given = dict(extra)
         given["theta"] = self.full_theta(theta) if len(self.searchable_rows) < self.variables[0][1][0] else theta
         if phi is not None:
@@ -199,18 +204,16 @@ class HardwareLoss(torch.nn.Module):
                 acc_loss = acc_loss.to(given["theta"].dtype)
             if not math.isfinite(float(acc_loss.detach().cpu())):
                 raise SpecError(f"'acc_loss' = {float(acc_loss.detach().cpu())}: expected a finite number")
-        for name, a in noise_arrays.items():
-            self.session.set_noise(name, a)
-        self._call_noise = noise_arrays
+        self._call_noise = noise_arrays  # set with the variables, in the one call of _Function.forward
         loss, perf, res, penalty, blocks = _Function.apply(self, acc_loss, *[given[n] for n in self.names])
         return {"loss": loss, "perf_loss": perf, "res": res, "penalty": penalty, "perf_blocks": blocks}
 
     def _parameter(name, doc):  # noqa: N805 - builds the properties below
-        def get(self):
+        def get(self: HardwareLoss) -> Union[float, bool]:
             value = self.session.parameter(name)
             return bool(value) if name == "hard" else value
 
-        def put(self, value):
+        def put(self: HardwareLoss, value: float) -> None:
             self.session.set_parameter(name, float(value))  # a non-finite value is refused, the old one kept
 
         return property(get, put, doc=doc)
@@ -300,7 +303,8 @@ class _ExpectedCost(torch.autograd.Function):
         return (None, *total)
 
 
-def expected_cost(module, probabilities, **continuous):
+def expected_cost(module: Union["HardwareLoss", Mapping[str, Any]], probabilities: Mapping[str, Any],
+                  **continuous: Any) -> Dict[str, torch.Tensor]:
     """The hardware term alone from probabilities the user already sampled (what ProxylessNAS,
     FBNet and TF-NAS pass): `probabilities` maps each sampled variable ("theta" N x M, "phi",
     ...) to rows on the simplex, `continuous` gives the device's continuous variables (pf).

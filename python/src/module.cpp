@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace py = pybind11;
@@ -178,6 +179,52 @@ public:
         out["perf_blocks"] = blocks;
         return out;
     }
+    /// HardwareLoss's one call per forward: every variable (and each sampled one's noise, None
+    /// to keep it) in variables() order, acc_loss, one evaluation; returns the terms as 0-d arrays
+    /// (torch.from_numpy makes each a tensor without a copy), dL/dAcc_loss, the per-block
+    /// performance and every variable's gradient. All shapes are checked before anything is set.
+    py::tuple evaluate_at(const py::sequence& values, const py::sequence& noise, double acc_loss) {
+        const auto& vs = s_->variables();
+        if (py::len(values) != vs.size() || py::len(noise) != vs.size())
+            throw spec_error("evaluate_at: expected " + std::to_string(vs.size()) + " values and " + std::to_string(vs.size()) +
+                             " noise entries (None for none), in variables() order");
+        std::vector<array> v;
+        std::vector<std::optional<array>> n(vs.size());
+        v.reserve(vs.size());
+        for (std::size_t k = 0; k < vs.size(); ++k) {
+            v.push_back(values[k].cast<array>());
+            check(k, v.back(), "");
+            if (!noise[k].is_none()) {
+                if (!vs[k].sampled)
+                    throw spec_error("noise '" + vs[k].name + "': a continuous variable has no Gumbel noise");
+                n[k] = noise[k].cast<array>();
+                check(k, *n[k], "noise ");
+            }
+        }
+        for (std::size_t k = 0; k < vs.size(); ++k) {
+            s_->set_variable(k, v[k].data());
+            if (n[k])
+                s_->set_noise(k, n[k]->data());
+        }
+        s_->set_parameter("acc_loss", acc_loss);
+        const nais_eval::session_result r = s_->evaluate();
+        evaluated_ = true;
+        const auto scalar = [](double x) {
+            array a(std::vector<py::ssize_t>{});
+            *a.mutable_data() = x;
+            return a;
+        };
+        array blocks(static_cast<py::ssize_t>(r.perf_blocks.size()));
+        std::copy(r.perf_blocks.begin(), r.perf_blocks.end(), blocks.mutable_data());
+        py::list grads(vs.size());
+        for (std::size_t k = 0; k < vs.size(); ++k) {
+            array g(vs[k].shape);
+            s_->get_gradient(k, g.mutable_data());
+            grads[k] = std::move(g);
+        }
+        return py::make_tuple(scalar(r.loss), scalar(r.perf_loss), scalar(r.res), scalar(r.penalty), r.grad_acc_loss,
+                              std::move(blocks), std::move(grads));
+    }
     bool has_resources() const { return s_->has_resources(); }
     double initialize_search(bool normalize_performance, double relative_smoothness, const py::dict& bounds) {
         nais_eval::start_settings settings;
@@ -332,6 +379,10 @@ PYBIND11_MODULE(_nais, m) {
         .def("evaluate", &py_session::evaluate,
              "Eq. 1 and every gradient at the current variables and noise: {loss, perf_loss, res, penalty, grad_acc_loss, "
              "perf_blocks}")
+        .def("evaluate_at", &py_session::evaluate_at, py::arg("values"), py::arg("noise"), py::arg("acc_loss"),
+             "every variable (float64 arrays in `variables` order), each sampled one's noise (None keeps it), acc_loss, "
+             "then one evaluate(): (loss, perf_loss, res, penalty) as 0-d arrays, grad_acc_loss, perf_blocks, "
+             "[dL / d(variable)] (nais.torch.HardwareLoss's one call per forward)")
         .def("initialize_search", &py_session::initialize_search, py::arg("normalize_performance") = true,
              py::arg("relative_smoothness") = 0.1, py::arg("bounds") = py::dict(),
              "EDD Sec. 5's starting point, the one nais's C++ co_search starts from: zero logits and noise, continuous "

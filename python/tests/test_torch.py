@@ -210,6 +210,43 @@ def test_session_outputs_before_the_first_evaluation_are_refused():
     assert math.isfinite(s.evaluate()["loss"])
 
 
+@pytest.mark.parametrize("device", sorted(DEVICES))
+def test_evaluate_at_equals_the_calls_it_replaces(device):
+    """Session.evaluate_at (HardwareLoss's one call per forward) gives bit for bit what setting
+    each variable and noise, acc_loss, evaluate() and gradient() give; it checks every shape
+    before it sets anything, so a refused call changes nothing."""
+    s = nais.Session(DEVICES[device])
+    module = nt.HardwareLoss(DEVICES[device])
+    values, noise = random_inputs(module, 11, device=device)
+    names = [name for name, _, _ in s.variables]
+    arrays = [values[n].numpy() for n in names]
+    noises = [noise[n].numpy() if n in noise else None for n in names]
+    loss, perf, res, penalty, grad_acc, blocks, grads = s.evaluate_at(arrays, noises, 1.7)
+    for n, a, z in zip(names, arrays, noises):
+        s.set_variable(n, a)
+        if z is not None:
+            s.set_noise(n, z)
+    s.set_parameter("acc_loss", 1.7)
+    r = s.evaluate()
+    assert (loss.shape, float(loss), float(perf), float(res), float(penalty), grad_acc) == \
+        ((), r["loss"], r["perf_loss"], r["res"], r["penalty"], r["grad_acc_loss"])
+    assert np.array_equal(blocks, r["perf_blocks"])
+    for n, g in zip(names, grads):
+        assert np.array_equal(g, s.gradient(n)), n
+    with pytest.raises(nais.SpecError, match="expected %d values" % len(names)):
+        s.evaluate_at(arrays[:-1], noises[:-1], 1.0)
+    continuous = [k for k, (_, _, sampled) in enumerate(s.variables) if not sampled]
+    if continuous:
+        wrong = list(noises)
+        wrong[continuous[0]] = arrays[continuous[0]]
+        with pytest.raises(nais.SpecError, match="a continuous variable has no Gumbel noise"):
+            s.evaluate_at(arrays, wrong, 1.0)
+    bad = [a + 1.0 for a in arrays[:-1]] + [np.zeros(arrays[-1].size + 1)]
+    with pytest.raises(nais.SpecError, match="'%s': expected shape" % names[-1]):
+        s.evaluate_at(bad, noises, 1.0)
+    assert s.evaluate()["loss"] == r["loss"]  # the refused calls set nothing
+
+
 def test_gumbel_noise_is_sampled_per_call_unless_fixed_or_zero():
     module = nt.HardwareLoss(DEVICES["fpga-recursive"])  # its spec has no "gumbel" entry
     values, _ = random_inputs(module, 5)

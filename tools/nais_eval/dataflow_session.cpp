@@ -96,13 +96,17 @@ json hardware_json(const df::hardware& h) {
 
 json figures_json(const std::array<double, 3>& f) { return {{"ms", f[0]}, {"uj", f[1]}, {"mm2", f[2]}}; }
 
-/// The derived network on the argmax hardware, and its exact best accelerator over the space.
+/// The derived network on the argmax hardware, and its exact best accelerator over the space's
+/// points within the area budget res_ub (null when none fits).
 template <class Loss>
 json dataflow_design(const Loss& l, double) {
     const df::codesign_outcome o = l.model().outcome(l);
+    json best = nullptr;
+    if (o.best.found())
+        best = {{"hardware", hardware_json(o.best.best)}, {"figures", figures_json(o.best.figures)}, {"cost", o.best.cost}};
     return {{"ops", o.ops},
             {"chosen", {{"hardware", hardware_json(o.chosen)}, {"figures", figures_json(o.chosen_figures)}}},
-            {"best", {{"hardware", hardware_json(o.best.best)}, {"figures", figures_json(o.best.figures)}}}};
+            {"best", std::move(best)}};
 }
 
 }  // namespace

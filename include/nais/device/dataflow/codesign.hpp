@@ -345,7 +345,7 @@ struct codesign_outcome {
     std::vector<int> ops;
     hardware chosen;                    ///< argmax of each hardware categorical
     std::array<double, 3> chosen_figures{};  ///< ms, uJ, mm^2 of the derived network on it
-    accelerator_choice best;            ///< the exact optimum for the derived network
+    accelerator_choice best;            ///< the exact optimum for the derived network within the area budget
     std::vector<layer> layers;          ///< the derived network's conv / fc layers
 };
 
@@ -413,19 +413,21 @@ public:
         const hardware_space& hs = o_.space;
         o.chosen = {hs.pe_x[pick(pe_x_tag{})], hs.pe_y[pick(pe_y_tag{})], hs.rf_entries[pick(rf_tag{})], hs.buffer_entries,
                     hs.dataflows[pick(dataflow_tag{})], hs.dram_bandwidth, hs.clock_mhz};
-        derive(o);
+        const double ub = double(l.params().res_ub);  // RES_ub: the area budget (mm^2), when one is set
+        derive(o, std::isfinite(ub) && ub > 0 ? ub : std::numeric_limits<double>::infinity());
         return o;
     }
 
-    /// The derivation for given ops and chosen hardware (as finish(), without the loss).
-    void derive(codesign_outcome& o) const {
+    /// The derivation for given ops and chosen hardware (as finish(), without the loss); the best
+    /// accelerator is the exact optimum among the points of at most `max_area_mm2`.
+    void derive(codesign_outcome& o, double max_area_mm2 = std::numeric_limits<double>::infinity()) const {
         o.layers.clear();
         for (int i = 0; i < space_.num_blocks(); ++i)
             if (op_runs_on_hardware(space_, i, o.ops[std::size_t(i)]))
                 for (const layer& x : layers_of(candidate_report(space_, i, o.ops[std::size_t(i)]), o_.bits))
                     o.layers.push_back(x);
         o.chosen_figures = network_figures(o.layers, o.chosen, o_.energy, o_.area);
-        o.best = best_accelerator(o.layers, o_.space, o_.cost, o_.energy, o_.area);
+        o.best = best_accelerator(o.layers, o_.space, o_.cost, o_.energy, o_.area, max_area_mm2);
     }
 
     template <class Loss>

@@ -314,15 +314,22 @@ struct accelerator_choice {
     hardware best;
     std::size_t index = 0;
     std::array<double, 3> figures{};
-    double cost = std::numeric_limits<double>::infinity();
+    double cost = std::numeric_limits<double>::infinity();  ///< infinite: no point within the area budget
+    bool found() const noexcept { return std::isfinite(cost); }
 };
 
+/// `max_area_mm2`: only points whose area is at most this compete (a co-search's RES_ub); when
+/// none fits, the result has found() false.
 inline accelerator_choice best_accelerator(const std::vector<layer>& layers, const hardware_space& s, const objective& obj = {},
-                                           const energy_table& e = eyeriss_normalized, const area_table& ar = {}) {
+                                           const energy_table& e = eyeriss_normalized, const area_table& ar = {},
+                                           double max_area_mm2 = std::numeric_limits<double>::infinity()) {
     validate(s);
+    nais::detail::require(max_area_mm2 > 0, "dataflow: best_accelerator's area budget must be a number > 0 mm^2 (or infinity), got ", max_area_mm2);
     accelerator_choice c;
     for (std::size_t h = 0; h < s.size(); ++h) {
         const hardware hw = s.at(h);
+        if (area_of(make_architecture(hw, e, ar)) * 1e-6 > max_area_mm2)
+            continue;  // the area depends on the hardware alone: no layer is analysed
         const auto f = network_figures(layers, hw, e, ar);
         const double v = obj(f[0], f[1], f[2]);
         if (v < c.cost) {
