@@ -2,6 +2,7 @@
 
     nais.evaluate(spec)        nais-eval in-process: the same spec (a dict) and the same output
     nais.evaluate_many(specs)  many specs, in order; as Dask tasks with client= (nais.distributed)
+    nais.co_search(spec, acc)  EDD Sec. 5's search in C++ with your Acc_loss from a Python callback
     nais.fit(spec)             nais-fit in-process: a latency model fitted to your measured networks
     nais.bundle(spec)          nais-bundle in-process: networks on IPs, ranked bundles, growth
     nais.hotnas(spec)          nais-hotnas in-process: the tiled template's exact design, hot starts
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from os import PathLike
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from ._nais import Session, SpecError, analyze, devices, network_of, signatures
 from ._nais import fit as _fit
@@ -42,7 +43,8 @@ Document = Dict[str, Any]  # a tool's JSON output as a dict
 
 __version__ = "0.1.0"  # CMakeLists.txt project(VERSION), setup.py
 
-__all__ = ["evaluate", "evaluate_many", "fit", "bundle", "hotnas", "map", "sweep", "analyze", "network_of", "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
+__all__ = ["evaluate", "evaluate_many", "co_search", "fit", "bundle", "hotnas", "map", "sweep", "analyze", "network_of",
+           "signatures", "from_fx", "Session", "SpecError", "devices", "register_devices"]
 
 
 def fit(spec: Spec, base_dir: BaseDir = "") -> Document:
@@ -95,3 +97,32 @@ def map(spec: Spec, base_dir: BaseDir = "") -> Document:  # noqa: A001 (the tool
     """nais-map in-process: the spec (nais-map's keys: "streams", "accelerators", "steps", ...)
     and the document `nais-map --json` prints, as a dict."""
     return _map(spec, base_dir)
+
+
+Accuracy = Callable[[int, float, Dict[str, Any]], Union[float, Tuple[float, Mapping[str, Any]]]]
+
+
+def co_search(spec: Spec, accuracy: Optional[Accuracy] = None, steps: int = 100, seed: int = 1,
+              schedule: str = "exponential", tau0: float = 5.0, tau_min: float = 0.5,
+              learning_rate: Optional[Mapping[str, float]] = None, hard: bool = False, sample_noise: bool = True,
+              normalize_performance: bool = True, relative_smoothness: float = 0.1,
+              bounds: Optional[Mapping[str, Tuple[float, float]]] = None, clock_mhz: float = 200.0,
+              base_dir: BaseDir = "") -> Document:
+    """EDD Sec. 5's co-search of any device's spec, run by nais in C++ (Session.co_search): from
+    the starting point of Session.initialize_search, per step the temperature (`schedule`:
+    "constant" tau0, or "exponential" / "cosine" from tau0 to tau_min over the steps), fresh
+    Gumbel noise (`seed`), the sample, your `accuracy(step, tau, {name: sample})` returning
+    Acc_loss, or (Acc_loss, {name: d Acc_loss / d sample}) for the sampled variables your supernet
+    consumed (None: Acc_loss = 1, a hardware search alone), Eq. 1's gradient by the product rule,
+    and one Adam update (`learning_rate`: {"arch", "quant", "impl"}, 0.05 each), continuous
+    variables projected onto their bounds. Returns {"curve": [{step, tau, loss, acc_loss,
+    perf_loss, res, penalty}], "variables": {name: array}, "alpha", "design": the session's
+    design of the searched variables at `clock_mhz`}. A malformed spec or option raises
+    nais.SpecError naming it; an exception in `accuracy` propagates."""
+    session = Session(spec, base_dir)
+    curve = session.co_search(accuracy, steps=steps, seed=seed, schedule=schedule, tau0=tau0, tau_min=tau_min,
+                              learning_rate=dict(learning_rate or {}), hard=hard, sample_noise=sample_noise,
+                              normalize_performance=normalize_performance, relative_smoothness=relative_smoothness,
+                              bounds=dict(bounds or {}))
+    return {"curve": curve, "variables": {name: session.variable(name) for name, _, _ in session.variables},
+            "alpha": session.parameter("alpha"), "design": session.design(clock_mhz)}

@@ -2,7 +2,7 @@
 # docstrings are the extension's own (help(nais.Session)). python/tests/test_typing.py checks that
 # this file declares exactly what the extension defines.
 from os import PathLike
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,12 @@ class Session:
                     ) -> Tuple[Scalar, Scalar, Scalar, Scalar, float, npt.NDArray[np.float64], List[npt.NDArray[np.float64]]]: ...
     def derived_ops(self) -> List[int]: ...
     def design(self, clock_mhz: float = 200.0) -> Document: ...
+    def co_search(self, accuracy: Optional[Callable[[int, float, Dict[str, npt.NDArray[np.float64]]],
+                                                    Union[float, Tuple[float, Mapping[str, npt.ArrayLike]]]]] = None,
+                  steps: int = 100, seed: int = 1, schedule: str = "exponential", tau0: float = 5.0, tau_min: float = 0.5,
+                  learning_rate: Mapping[str, float] = {}, hard: bool = False, sample_noise: bool = True,
+                  normalize_performance: bool = True, relative_smoothness: float = 0.1,
+                  bounds: Mapping[str, Tuple[float, float]] = {}) -> List[Dict[str, float]]: ...
     def initialize_search(self, normalize_performance: bool = True, relative_smoothness: float = 0.1,
                           bounds: Mapping[str, Tuple[float, float]] = {}) -> float: ...
 

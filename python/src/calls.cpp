@@ -52,6 +52,10 @@ public:
     double initialize_search(const nais_eval::start_settings& settings) override {
         return refusing([&] { return s_->initialize_search(settings); });
     }
+    std::vector<nais_eval::search_step> co_search(const nais_eval::search_settings& settings,
+                                                  const nais_eval::accuracy_callback& accuracy) override {
+        return refusing([&] { return s_->co_search(settings, accuracy); });
+    }
     std::vector<int> derived_ops() const override { return s_->derived_ops(); }
     std::vector<int> searchable_rows() const override { return s_->searchable_rows(); }
     void add_report(nlohmann::json& out) const override {

@@ -225,8 +225,93 @@ public:
         return py::make_tuple(scalar(r.loss), scalar(r.perf_loss), scalar(r.res), scalar(r.penalty), r.grad_acc_loss,
                               std::move(blocks), std::move(grads));
     }
+    /// EDD Sec. 5's search in C++ (session::co_search) with the user's Acc_loss from Python:
+    /// accuracy(step, tau, {name: sample}) returns Acc_loss, or (Acc_loss, {name: d Acc_loss /
+    /// d sample}) for any of the sampled variables. Returns the curve, one dict per step.
+    py::list co_search(const py::object& accuracy, long steps, std::uint64_t seed, const std::string& schedule, double tau0,
+                       double tau_min, const py::dict& learning_rate, bool hard, bool sample_noise, bool normalize_performance,
+                       double relative_smoothness, const py::dict& bounds) {
+        nais_eval::search_settings settings;
+        settings.steps = steps;
+        settings.seed = seed;
+        settings.schedule = schedule;
+        settings.tau0 = tau0;
+        settings.tau_min = tau_min;
+        for (const auto& [key, value] : learning_rate) {
+            const std::string name = py::str(key).cast<std::string>();
+            if (name == "arch")
+                settings.lr_arch = value.cast<double>();
+            else if (name == "quant")
+                settings.lr_quant = value.cast<double>();
+            else if (name == "impl")
+                settings.lr_impl = value.cast<double>();
+            else
+                throw spec_error("learning_rate['" + name + "']: expected the keys arch (theta), quant and impl");
+        }
+        settings.hard = hard;
+        settings.sample_noise = sample_noise;
+        settings.start = start_settings_of(normalize_performance, relative_smoothness, bounds);
+        std::vector<std::size_t> sampled;
+        for (std::size_t k = 0; k < s_->variables().size(); ++k)
+            if (s_->variables()[k].sampled)
+                sampled.push_back(k);
+        const nais_eval::accuracy_callback callback = [&](long step, double tau, const std::vector<std::vector<double>>& probs,
+                                                          std::vector<std::vector<double>>& gradient) -> double {
+            if (accuracy.is_none())
+                return 1.0;  // a hardware search alone: Acc_loss = 1
+            py::dict samples;
+            for (std::size_t j = 0; j < sampled.size(); ++j) {
+                const auto& v = s_->variables()[sampled[j]];
+                array a(v.shape);
+                std::copy(probs[j].begin(), probs[j].end(), a.mutable_data());
+                samples[py::str(v.name)] = std::move(a);
+            }
+            const py::object out = accuracy(step, tau, samples);
+            if (!py::isinstance<py::tuple>(out))
+                return out.cast<double>();
+            const auto pair = out.cast<py::tuple>();
+            if (pair.size() != 2 || !py::isinstance<py::dict>(pair[1]))
+                throw spec_error("co_search: the accuracy callback returned a tuple; expected (acc_loss, {name: d acc_loss / d sample})");
+            for (const auto& [key, value] : pair[1].cast<py::dict>()) {
+                const std::string name = py::str(key).cast<std::string>();
+                std::size_t j = 0;
+                while (j < sampled.size() && s_->variables()[sampled[j]].name != name)
+                    ++j;
+                if (j == sampled.size())
+                    throw spec_error("co_search: the accuracy callback's gradient names '" + name +
+                                     "', which is not a sampled variable of this device");
+                const array g = value.cast<array>();
+                check(sampled[j], g, "d acc_loss / d ");
+                std::copy(g.data(), g.data() + g.size(), gradient[j].begin());
+            }
+            return pair[0].cast<double>();
+        };
+        const std::vector<nais_eval::search_step> curve = s_->co_search(settings, callback);
+        evaluated_ = true;
+        py::list out;
+        for (const auto& r : curve) {
+            py::dict row;
+            row["step"] = r.step;
+            row["tau"] = r.tau;
+            row["loss"] = r.loss;
+            row["acc_loss"] = r.acc_loss;
+            row["perf_loss"] = r.perf_loss;
+            row["res"] = r.res;
+            row["penalty"] = r.penalty;
+            out.append(std::move(row));
+        }
+        return out;
+    }
     bool has_resources() const { return s_->has_resources(); }
     double initialize_search(bool normalize_performance, double relative_smoothness, const py::dict& bounds) {
+        return s_->initialize_search(start_settings_of(normalize_performance, relative_smoothness, bounds));
+    }
+    std::vector<int> derived_ops() const { return s_->derived_ops(); }
+    std::vector<int> searchable_rows() const { return s_->searchable_rows(); }
+    py::object design(double clock_mhz) const { return to_python(s_->design(clock_mhz)); }
+
+private:
+    static nais_eval::start_settings start_settings_of(bool normalize_performance, double relative_smoothness, const py::dict& bounds) {
         nais_eval::start_settings settings;
         settings.normalize_performance = normalize_performance;
         settings.relative_smoothness = relative_smoothness;
@@ -237,13 +322,8 @@ public:
                 throw spec_error("bounds['" + name + "']: expected (min, max)");
             settings.group_bounds.push_back({name, pair[0].cast<double>(), pair[1].cast<double>()});
         }
-        return s_->initialize_search(settings);
+        return settings;
     }
-    std::vector<int> derived_ops() const { return s_->derived_ops(); }
-    std::vector<int> searchable_rows() const { return s_->searchable_rows(); }
-    py::object design(double clock_mhz) const { return to_python(s_->design(clock_mhz)); }
-
-private:
     void check(std::size_t k, const array& a, const char* what) const {
         const auto& v = s_->variables()[k];
         bool ok = a.ndim() == static_cast<py::ssize_t>(v.shape.size());
@@ -383,6 +463,17 @@ PYBIND11_MODULE(_nais, m) {
              "every variable (float64 arrays in `variables` order), each sampled one's noise (None keeps it), acc_loss, "
              "then one evaluate(): (loss, perf_loss, res, penalty) as 0-d arrays, grad_acc_loss, perf_blocks, "
              "[dL / d(variable)] (nais.torch.HardwareLoss's one call per forward)")
+        .def("co_search", &py_session::co_search, py::arg("accuracy") = py::none(), py::arg("steps") = 100,
+             py::arg("seed") = 1, py::arg("schedule") = "exponential", py::arg("tau0") = 5.0, py::arg("tau_min") = 0.5,
+             py::arg("learning_rate") = py::dict(), py::arg("hard") = false, py::arg("sample_noise") = true,
+             py::arg("normalize_performance") = true, py::arg("relative_smoothness") = 0.1, py::arg("bounds") = py::dict(),
+             "EDD Sec. 5's co-search in C++ from the starting point of initialize_search: per step the temperature "
+             "(schedule: constant tau0, or exponential / cosine from tau0 to tau_min over the steps), fresh Gumbel noise "
+             "(seeded), the sample, accuracy(step, tau, {name: sample}) -> Acc_loss or (Acc_loss, {name: d Acc_loss / "
+             "d sample}) (None: Acc_loss = 1), Eq. 1's gradient by the product rule, one Adam update (learning_rate: "
+             "{arch, quant, impl}, 0.05 each by default), continuous variables projected onto their bounds. Leaves the "
+             "searched variables in the session (design() derives them); returns the curve [{step, tau, loss, acc_loss, "
+             "perf_loss, res, penalty}]")
         .def("initialize_search", &py_session::initialize_search, py::arg("normalize_performance") = true,
              py::arg("relative_smoothness") = 0.1, py::arg("bounds") = py::dict(),
              "EDD Sec. 5's starting point, the one nais's C++ co_search starts from: zero logits and noise, continuous "

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -22,6 +24,7 @@ struct variable_info {
     std::string name;
     std::vector<std::size_t> shape;
     bool sampled = false;
+    bool quantization = false;  ///< a group in EDD's quantisation role (a search's quant learning rate, as co_search)
 };
 
 /// What a session returns after evaluate() (EDD Eq. 1 and its terms).
@@ -40,6 +43,31 @@ struct start_settings {
     };
     std::vector<bounds> group_bounds;  ///< continuous groups' bounds by name (default: the model's)
 };
+
+/// EDD Sec. 5's search over a session (nais::search::co_search's step on the type-erased loss,
+/// with its Adam, temperature schedule, Gumbel generator and starting point; session_search.cpp).
+struct search_settings {
+    long steps = 100;
+    std::uint64_t seed = 1;                 ///< Gumbel noise: equal seeds give equal runs
+    std::string schedule = "exponential";   ///< "constant" (tau0), "exponential" or "cosine" (tau0 -> tau_min over the steps)
+    double tau0 = 5, tau_min = 0.5;
+    double lr_arch = 0.05, lr_quant = 0.05, lr_impl = 0.05;  ///< theta; quantisation groups; the others
+    bool hard = false;                      ///< straight-through Gumbel-softmax
+    bool sample_noise = true;               ///< false: zero noise (plain softmax)
+    start_settings start;                   ///< the starting point (initialize_search)
+};
+
+/// One row of a search's curve (res and penalty are 0 for devices without a resource term).
+struct search_step {
+    long step;
+    double tau, loss, acc_loss, perf_loss, res, penalty;
+};
+
+/// The user's Acc_loss at a step: given the step, tau and the sample of each sampled variable
+/// (flat, in the spec's layout, variables() order without the continuous ones), returns Acc_loss
+/// and writes d Acc_loss / d(sample) into `gradient` (the same layout, handed over zeroed).
+using accuracy_callback = std::function<double(long step, double tau, const std::vector<std::vector<double>>& probabilities,
+                                               std::vector<std::vector<double>>& gradient)>;
 
 /// A composed loss behind one interface. Arrays cross it flat, in the spec's row-major order.
 class session {
@@ -68,6 +96,13 @@ public:
     /// (nais::search::initialize_search): zero logits and noise, continuous variables at the device
     /// model's initial values, the model's prepare_search, alpha normalised. Returns alpha.
     virtual double initialize_search(const start_settings& settings) = 0;
+    /// Runs search_settings.steps steps of EDD Sec. 5 from initialize_search(settings.start):
+    /// per step the temperature, fresh Gumbel noise, the sample, the user's Acc_loss and its
+    /// gradient (chained through the Gumbel-softmax), Eq. 1 and its gradient by the product rule,
+    /// one Adam update of every variable, continuous ones projected onto their bounds. Leaves
+    /// the searched variables in the session (design() derives them). Throws
+    /// nais::invalid_argument naming the step and the variable when anything is NaN or misshaped.
+    virtual std::vector<search_step> co_search(const search_settings& settings, const accuracy_callback& accuracy) = 0;
     /// The derived ops (argmax of theta per block).
     virtual std::vector<int> derived_ops() const = 0;
     /// The rows of theta that choose (two or more candidates): a space's fixed stem and head

@@ -60,6 +60,8 @@ struct variable_arrays {
     const double* probs = nullptr;    ///< the Gumbel-softmax sample (a continuous group: its values)
     const double* adjoint = nullptr;  ///< dL / d(sample) (a continuous group: its gradient)
     std::vector<std::size_t> offset;  ///< storage offset of each spec index
+    Eigen::Index rows = 0, cols = 0;  ///< the array's shape and order: a search fills noise in
+    bool row_major = false;           ///< nais::gumbel_generator::fill's (col, row) order
 };
 
 template <class Array>
@@ -69,6 +71,13 @@ std::vector<std::size_t> storage_offsets(const Array& a, const layout& lay) {
         out.push_back(static_cast<std::size_t>(Array::IsRowMajor ? r * a.cols() + c : r + c * a.rows()));
     });
     return out;
+}
+
+/// A variable's arrays: value, noise (nullptr: continuous), gradient, sample, its adjoint.
+template <class Array>
+variable_arrays arrays_of(Array& value, double* noise, const double* grad, const double* probs, const double* adjoint,
+                          const layout& lay) {
+    return {value.data(), noise, grad, probs, adjoint, storage_offsets(value, lay), value.rows(), value.cols(), bool(Array::IsRowMajor)};
 }
 
 /// Every array access of a session, on the arrays' storage: the part of a session that does not
@@ -89,8 +98,12 @@ public:
     void get_gradient(std::size_t k, double* out) const override { copy_out(arrays_[k].grad, k, out); }
     void get_probabilities(std::size_t k, double* out) const override { copy_out(arrays_[k].probs, k, out); }
     void get_grad_probabilities(std::size_t k, double* out) const override { copy_out(arrays_[k].adjoint, k, out); }
+    /// EDD Sec. 5's search on these arrays (session_search.cpp: compiled once, whatever the device).
+    std::vector<search_step> co_search(const search_settings& settings, const accuracy_callback& accuracy) override;
 
 protected:
+    /// The loss and every sample, without gradients (what the accuracy callback sees).
+    virtual void forward() = 0;
     void copy_in(double* a, std::size_t k, const double* v) {
         for (std::size_t i = 0; i < arrays_[k].offset.size(); ++i)
             a[arrays_[k].offset[i]] = v[i];
@@ -101,6 +114,10 @@ protected:
     }
     std::vector<variable_info> info_;
     std::vector<variable_arrays> arrays_;
+    struct bounds {
+        double min = -HUGE_VAL, max = HUGE_VAL;
+    };
+    std::vector<bounds> bounds_;  ///< each variable's, from the last initialize_search (continuous groups)
 };
 
 template <class G, class Loss>
@@ -145,23 +162,23 @@ public:
         : l_(std::move(l)), design_(std::move(design)), report_(std::move(report)) {
         Loss& x = *l_;
         const layout theta_layout{{std::size_t(x.num_blocks()), std::size_t(x.num_ops())}, 1, false, false};
-        info_.push_back({"theta", theta_layout.shape, true});
-        arrays_.push_back({x.theta().data(), x.theta_noise().data(), x.grad_theta().data(), x.arch_probabilities().data(),
-                           x.grad_arch_probabilities().data(), storage_offsets(x.theta(), theta_layout)});
+        info_.push_back({"theta", theta_layout.shape, true, false});
+        arrays_.push_back(arrays_of(x.theta(), x.theta_noise().data(), x.grad_theta().data(), x.arch_probabilities().data(),
+                                    x.grad_arch_probabilities().data(), theta_layout));
         x.for_each_group([&](auto g, auto& value, auto& grad) {
             using G = decltype(g);
             using tag = typename G::tag;
             const layout lay = layout_of<G>(x);
             const std::size_t k = info_.size() - 1;
-            info_.push_back({k < keys.size() ? keys[k] : G::tag::name, lay.shape, G::is_sampled});
-            variable_arrays a{value.data(), nullptr, grad.data(), value.data(), grad.data(), storage_offsets(value, lay)};
-            if constexpr (G::is_sampled) {
-                a.noise = x.noise(tag{}).data();
-                a.probs = x.probabilities(tag{}).data();
-                a.adjoint = x.grad_probabilities(tag{}).data();
-            }
-            arrays_.push_back(std::move(a));
+            info_.push_back({k < keys.size() ? keys[k] : G::tag::name, lay.shape, G::is_sampled,
+                             G::role == nais::variable_role::quantization});
+            if constexpr (G::is_sampled)
+                arrays_.push_back(arrays_of(value, x.noise(tag{}).data(), grad.data(), x.probabilities(tag{}).data(),
+                                            x.grad_probabilities(tag{}).data(), lay));
+            else
+                arrays_.push_back(arrays_of(value, nullptr, grad.data(), value.data(), grad.data(), lay));
         });
+        bounds_.resize(info_.size());
     }
     bool has_resources() const override { return Loss::has_resources; }
 
@@ -200,7 +217,17 @@ public:
                                                                  : std::nullopt;
         for (const auto& b : settings.group_bounds)
             o.bounds.push_back({b.group, {b.min, b.max}});
-        return nais::search::initialize_search(*l_, std::move(o));
+        nais::search::search_start<Loss> start(*l_, std::move(o));
+        const double alpha = start.apply();
+        std::size_t k = 0;  // the bounds a search projects the continuous groups onto
+        l_->for_each_group([&](auto g, auto&, auto&) {
+            ++k;
+            if constexpr (!decltype(g)::is_sampled) {
+                const nais::interval b = start.bounds(typename decltype(g)::tag{});
+                bounds_[k] = {b.min, b.max};
+            }
+        });
+        return alpha;
     }
     std::vector<int> derived_ops() const override { return l_->derived_ops(); }
     std::vector<int> searchable_rows() const override {
@@ -218,6 +245,9 @@ public:
     }
     /// The composed loss itself (for the device's reader).
     Loss& loss() { return *l_; }
+
+protected:
+    void forward() override { l_->forward(); }
 
 private:
     double* parameter_ref(const std::string& name) const {
