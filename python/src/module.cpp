@@ -118,6 +118,13 @@ std::string directory_of(py::handle d) {
 using array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 /// A composed loss built once from a spec (nais_eval::session), with NumPy arrays in and out.
+/// A float64 array of `shape` holding `values` in row-major order.
+array array_of(const std::vector<double>& values, const std::vector<std::size_t>& shape) {
+    array a(shape);
+    std::copy(values.begin(), values.end(), a.mutable_data());
+    return a;
+}
+
 class py_session {
 public:
     py_session(py::handle spec, py::handle base_dir)
@@ -174,9 +181,7 @@ public:
         out["res"] = r.res;
         out["penalty"] = r.penalty;
         out["grad_acc_loss"] = r.grad_acc_loss;
-        array blocks(static_cast<py::ssize_t>(r.perf_blocks.size()));
-        std::copy(r.perf_blocks.begin(), r.perf_blocks.end(), blocks.mutable_data());
-        out["perf_blocks"] = blocks;
+        out["perf_blocks"] = array_of(r.perf_blocks, {r.perf_blocks.size()});
         return out;
     }
     /// HardwareLoss's one call per forward: every variable (and each sampled one's noise, None
@@ -214,8 +219,6 @@ public:
             *a.mutable_data() = x;
             return a;
         };
-        array blocks(static_cast<py::ssize_t>(r.perf_blocks.size()));
-        std::copy(r.perf_blocks.begin(), r.perf_blocks.end(), blocks.mutable_data());
         py::list grads(vs.size());
         for (std::size_t k = 0; k < vs.size(); ++k) {
             array g(vs[k].shape);
@@ -223,7 +226,7 @@ public:
             grads[k] = std::move(g);
         }
         return py::make_tuple(scalar(r.loss), scalar(r.perf_loss), scalar(r.res), scalar(r.penalty), r.grad_acc_loss,
-                              std::move(blocks), std::move(grads));
+                              array_of(r.perf_blocks, {r.perf_blocks.size()}), std::move(grads));
     }
     /// EDD Sec. 5's search in C++ (session::co_search) with the user's Acc_loss from Python:
     /// accuracy(step, tau, {name: sample}) returns Acc_loss, or (Acc_loss, {name: d Acc_loss /
@@ -262,9 +265,7 @@ public:
             py::dict samples;
             for (std::size_t j = 0; j < sampled.size(); ++j) {
                 const auto& v = s_->variables()[sampled[j]];
-                array a(v.shape);
-                std::copy(probs[j].begin(), probs[j].end(), a.mutable_data());
-                samples[py::str(v.name)] = std::move(a);
+                samples[py::str(v.name)] = array_of(probs[j], v.shape);
             }
             const py::object out = accuracy(step, tau, samples);
             if (!py::isinstance<py::tuple>(out))

@@ -105,7 +105,7 @@ def test_compare_searches_on_dataflow_accelerators(tmp_path):
         assert r["test_accuracy"] > 0.3 and 0 < r["res"] <= 0.5 and r["energy_uj"] > 0 and r["latency_ms"] > 0
     # the exact best within 0.5 mm^2: no point of DANCE's 192 that fits costs less energy (each
     # point a space of its own, without a budget; its figures are the network's on that point)
-    spec = compare_searches.Dataflow.spec(compare_searches.Dataflow(Args), Args, setting, 1e9)[0]
+    spec = compare_searches.Dataflow(Args).spec(Args, setting, 1e9)[0]
     points = [dict(spec, hardware={"pe_x": [x], "pe_y": [y], "rf": [rf], "dataflows": [flow]})
               for x in (8, 12, 16, 24) for y in (8, 12, 16, 24) for rf in (16, 64, 256, 512) for flow in ("WS", "OS", "RS")]
     sessions = [nais.Session(p) for p in points]

@@ -69,10 +69,7 @@ bundle::bundle_spec bundle_of(const json& j, const std::string& at) {
     try {
         (void)bundle::bundle_layers(b, "b", 3, 8, false);
     } catch (const std::exception& e) {
-        std::string m = e.what();
-        if (m.rfind("nais: ", 0) == 0)
-            m = m.substr(6);
-        throw spec_error("key '" + at + "': " + m);
+        throw spec_error("key '" + at + "': " + nais::detail::message_of(e));
     }
     return b;
 }

@@ -81,10 +81,7 @@ std::vector<cal::measurement> measurements(const json& spec, const char* key, co
     try {
         all = cal::read_measurements(path.string(), space);
     } catch (const nais::invalid_argument& e) {
-        std::string m = e.what();
-        if (m.rfind("nais: ", 0) == 0)
-            m = m.substr(6);
-        throw spec_error(m);  // file:line and what was expected
+        throw spec_error(nais::detail::message_of(e));  // file:line and what was expected
     }
     if (from >= (long long)all.size())
         throw spec_error("key '" + at + ".from': " + std::to_string(from) + " is past the file's " + std::to_string(all.size()) + " rows");

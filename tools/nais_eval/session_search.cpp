@@ -7,6 +7,7 @@
 #include "session_impl.hpp"
 
 #include <nais/sampling/gumbel.hpp>
+#include <nais/search/co_search.hpp>
 #include <nais/search/optimizer.hpp>
 #include <nais/search/temperature.hpp>
 
@@ -23,31 +24,20 @@ namespace nais_eval::detail {
 namespace {
 
 using nais::detail::require;
+using nais::search::detail::at_step;
 
 nais::search::temperature_schedule<double> schedule_of(const search_settings& s) {
     using schedule = nais::search::temperature_schedule<double>;
     if (s.schedule == "constant")
         return schedule::constant(s.tau0);
     if (s.schedule == "exponential") {  // tau0 at the first step, tau_min at the last
+        // capped at 1 so that tau_min > tau0 gets the schedule's own refusal, not one about the decay
         const double decay = s.steps > 1 ? std::pow(s.tau_min / s.tau0, 1.0 / double(s.steps - 1)) : 1.0;
-        return schedule::exponential(s.tau0, std::isfinite(decay) ? std::min(decay, 1.0) : decay, s.tau_min);
+        return schedule::exponential(s.tau0, std::min(decay, 1.0), s.tau_min);
     }
     if (s.schedule == "cosine")
         return schedule::cosine(s.tau0, s.tau_min, std::max(1L, s.steps - 1));
     nais::detail::fail("co_search: schedule must be \"constant\", \"exponential\" or \"cosine\", got \"", s.schedule, "\"");
-}
-
-/// Runs f and prefixes any nais::invalid_argument with the step (as co_search does).
-template <class F>
-auto at_step(long t, F&& f) {
-    try {
-        return f();
-    } catch (const nais::invalid_argument& e) {
-        std::string what = e.what();
-        if (what.rfind("nais: ", 0) == 0)
-            what.erase(0, 6);
-        nais::detail::fail("co-search step ", t, ": ", what);
-    }
 }
 
 }  // namespace
@@ -77,9 +67,11 @@ std::vector<search_step> session_arrays::co_search(const search_settings& s, con
         if (info_[k].sampled)
             sampled.push_back(k);
     }
-    std::vector<std::vector<double>> probs(sampled.size()), soft(sampled.size()), d_acc(sampled.size());
-    for (std::size_t j = 0; j < sampled.size(); ++j)
-        probs[j].resize(arrays_[sampled[j]].offset.size());
+    std::vector<std::vector<double>> soft(sampled.size()), one_hot(sampled.size()), d_acc(sampled.size());
+    for (std::size_t j = 0; j < sampled.size(); ++j) {
+        soft[j].resize(arrays_[sampled[j]].offset.size());
+        one_hot[j].resize(soft[j].size());
+    }
 
     std::vector<search_step> curve;
     curve.reserve(std::size_t(s.steps));
@@ -94,22 +86,21 @@ std::vector<search_step> session_arrays::co_search(const search_settings& s, con
                     for (Eigen::Index r = 0; r < a.rows; ++r)
                         a.noise[a.row_major ? r * a.cols + c : r + c * a.rows] = rng();
             }
-        // the sample the callback sees, and the soft sample its gradient chains through (the
-        // straight-through estimator's backward is the soft one's)
+        // the sample the callback sees (hard: one-hot) and the soft sample its gradient chains
+        // through (the straight-through estimator's backward is the soft one's)
         at_step(t, [&] { forward(); });
         for (std::size_t j = 0; j < sampled.size(); ++j)
-            get_probabilities(sampled[j], probs[j].data());
+            get_probabilities(sampled[j], (s.hard ? one_hot : soft)[j].data());
         if (s.hard) {
             set_parameter("hard", 0);
             at_step(t, [&] { forward(); });
             set_parameter("hard", 1);
+            for (std::size_t j = 0; j < sampled.size(); ++j)
+                get_probabilities(sampled[j], soft[j].data());
         }
-        for (std::size_t j = 0; j < sampled.size(); ++j) {
-            soft[j].resize(probs[j].size());
-            get_probabilities(sampled[j], soft[j].data());
-            d_acc[j].assign(probs[j].size(), 0.0);
-        }
-        const double acc = accuracy(t, tau, probs, d_acc);
+        for (std::size_t j = 0; j < sampled.size(); ++j)
+            d_acc[j].assign(soft[j].size(), 0.0);
+        const double acc = accuracy(t, tau, s.hard ? one_hot : soft, d_acc);
         if (!std::isfinite(acc))
             nais::detail::fail("co-search step ", t, ": the accuracy callback returned Acc_loss = ", acc);
         if (d_acc.size() != sampled.size())
@@ -117,9 +108,9 @@ std::vector<search_step> session_arrays::co_search(const search_settings& s, con
                                " variables, expected ", sampled.size());
         for (std::size_t j = 0; j < sampled.size(); ++j) {
             const variable_info& v = info_[sampled[j]];
-            if (d_acc[j].size() != probs[j].size())
+            if (d_acc[j].size() != soft[j].size())
                 nais::detail::fail("co-search step ", t, ": the accuracy callback left d Acc_loss / d ", v.name, " with ",
-                                   d_acc[j].size(), " values, expected ", probs[j].size());
+                                   d_acc[j].size(), " values, expected ", soft[j].size());
             for (std::size_t i = 0; i < d_acc[j].size(); ++i)
                 if (!std::isfinite(d_acc[j][i]))
                     nais::detail::fail("co-search step ", t, ": the accuracy callback returned d Acc_loss / d ", v.name, "[", i,

@@ -48,6 +48,14 @@ template <class... Parts>
     throw invalid_argument(one_line(os.str()));
 }
 
+/// An exception's message without nais's "nais: " prefix (to pass it on under another prefix).
+inline std::string message_of(const std::exception& e) {
+    std::string m = e.what();
+    if (m.rfind("nais: ", 0) == 0)
+        m.erase(0, 6);
+    return m;
+}
+
 template <class... Parts>
 inline void require(bool ok, const Parts&... parts) {
     if (!ok) [[unlikely]]

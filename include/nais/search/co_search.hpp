@@ -39,6 +39,16 @@ struct sampled_count<variables<G...>> {
 };
 template <class Loss>
 inline constexpr std::size_t sampled_groups_of = sampled_count<typename Loss::variables>::value;
+
+/// Runs f and prefixes any nais::invalid_argument with the search step ("co-search step 3: ...").
+template <class F>
+decltype(auto) at_step(long t, F&& f) {
+    try {
+        return f();
+    } catch (const invalid_argument& e) {
+        nais::detail::fail("co-search step ", t, ": ", nais::detail::message_of(e));
+    }
+}
 }  // namespace detail
 
 /// Where the accuracy callable writes d Acc_loss / d theta (N x M) and d Acc_loss / d each
@@ -238,7 +248,7 @@ public:
                     rng_.fill(loss_.noise(typename decltype(g)::tag{}));
             });
         }
-        at_step(t, [&] { loss_.forward(); });  // the sample the callables see
+        detail::at_step(t, [&] { loss_.forward(); });  // the sample the callables see
         const context_type ctx{t, p.tau, p.hard, loss_, loss_.theta(), loss_.arch_probabilities()};
         train(ctx);
         acc_grad_.theta.setZero(loss_.theta().rows(), loss_.theta().cols());
@@ -252,7 +262,7 @@ public:
         const auto a = acc(ctx, acc_grad_);
         check_accuracy(t, static_cast<double>(a));
         p.acc_loss = static_cast<T>(a);
-        at_step(t, [&] { loss_.evaluate(); });
+        detail::at_step(t, [&] { loss_.evaluate(); });
         // Eq. 1 product rule: dL/dx = Acc dPerf/dx + dPenalty/dx (the loss) + Perf dAcc/dx
         const T perf = loss_.perf_loss();
         grad_theta_ = loss_.grad_theta() + perf * acc_grad_.theta.template cast<T>();
@@ -342,19 +352,6 @@ private:
     template <class... Parts>
     [[noreturn]] static void fail_at(long t, const Parts&... parts) {
         nais::detail::fail("co-search step ", t, ": ", parts...);
-    }
-
-    /// Runs f and prefixes any nais::invalid_argument with the step.
-    template <class F>
-    static void at_step(long t, F&& f) {
-        try {
-            f();
-        } catch (const invalid_argument& e) {
-            std::string what = e.what();
-            if (what.rfind("nais: ", 0) == 0)
-                what.erase(0, 6);
-            fail_at(t, what);
-        }
     }
 
     /// The options, checked before anything is built from them (the starting point's own options,
